@@ -1,0 +1,4 @@
+//! The `emoshift` command-line tool.
+fn main() {
+    println!("emoshift {}", env!("CARGO_PKG_VERSION"));
+}
