@@ -1,2 +1,12 @@
 //! Learning engine for emoshift on tch (libtorch): models, domain-aware
 //! batching, the training loop and the domain-generalisation methods.
+
+pub mod error;
+pub mod method;
+pub mod model;
+pub mod params;
+
+pub use error::LearnError;
+pub use method::{DomainBatch, LossReport, Method};
+pub use model::Model;
+pub use params::ParamStore;
