@@ -1,2 +1,9 @@
 //! Evaluation for emoshift: classification metrics, aggregation over trials
-//! and scenarios, bootstrap confidence intervals, and readable reports.
+//! and scenarios, bootstrap confidence intervals, t-SNE embedding maps and
+//! readable reports (Markdown and self-contained HTML with inline SVG).
+
+mod error;
+pub mod metrics;
+
+pub use error::EvalError;
+pub use metrics::{evaluate, ClassificationReport, Metric};
