@@ -2,6 +2,7 @@
 //! and scenarios, bootstrap confidence intervals, t-SNE embedding maps and
 //! readable reports (Markdown and self-contained HTML with inline SVG).
 
+pub mod aggregate;
 mod error;
 pub mod metrics;
 
