@@ -5,6 +5,7 @@
 pub mod aggregate;
 mod error;
 pub mod metrics;
+pub mod report;
 pub mod tsne;
 
 pub use error::EvalError;

@@ -35,8 +35,8 @@ impl Node {
     /// Adds one unit of mass at `y` to the running centre of mass.
     fn add_mass(&mut self, y: [f64; 2]) {
         self.mass += 1.0;
-        for d in 0..2 {
-            self.center_of_mass[d] += (y[d] - self.center_of_mass[d]) / self.mass;
+        for (c, v) in self.center_of_mass.iter_mut().zip(y) {
+            *c += (v - *c) / self.mass;
         }
     }
 
