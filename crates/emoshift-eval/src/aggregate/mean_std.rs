@@ -5,6 +5,7 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 
 use super::check_values;
+use crate::metrics::{ClassificationReport, Metric};
 use crate::EvalError;
 
 /// Mean and sample standard deviation (ddof = 1, numpy's `std(ddof=1)`) of
@@ -30,6 +31,20 @@ impl MeanStd {
             (ss / (n - 1) as f64).sqrt()
         });
         Ok(Self { mean, std, n })
+    }
+
+    /// Mean ± std of `metric` over the reports of several trials. Trials
+    /// where the metric is undefined (e.g. AUROC with one class present) are
+    /// left out; `n` counts the others. An error if none remains.
+    pub fn of_metric(reports: &[ClassificationReport], metric: Metric) -> Result<Self, EvalError> {
+        let values: Vec<f64> = reports.iter().filter_map(|r| metric.of(r)).collect();
+        if values.is_empty() {
+            return Err(EvalError::input(format!(
+                "{metric} is undefined in all {} trials",
+                reports.len()
+            )));
+        }
+        Self::of(&values)
     }
 
     /// The same summary with mean and std multiplied by `factor` (e.g. 100
@@ -67,6 +82,22 @@ mod tests {
         assert!((ms.std.unwrap() - (5.0f64 / 3.0).sqrt()).abs() < 1e-12);
         assert_eq!(format!("{ms}"), "2.50 ± 1.29");
         assert_eq!(format!("{:.1}", ms.scaled(10.0)), "25.0 ± 12.9");
+    }
+
+    #[test]
+    fn metric_over_trial_reports() {
+        let names = ["a", "b"];
+        let probs = [[0.9f32, 0.1], [0.4, 0.6], [0.3, 0.7]];
+        let trials: Vec<ClassificationReport> = [[0, 1, 1], [0, 0, 1], [1, 1, 1]]
+            .iter()
+            .map(|y| crate::evaluate(y, &probs, &names).unwrap())
+            .collect();
+        // Accuracies 1, 2/3 and 2/3.
+        let acc = MeanStd::of_metric(&trials, Metric::Accuracy).unwrap();
+        assert!((acc.mean - 7.0 / 9.0).abs() < 1e-12 && acc.n == 3);
+        // AUROC is undefined in the third trial (only class 1 present).
+        assert_eq!(MeanStd::of_metric(&trials, Metric::Auroc).unwrap().n, 2);
+        assert!(MeanStd::of_metric(&trials[2..], Metric::Auroc).is_err());
     }
 
     #[test]
