@@ -47,7 +47,7 @@ pub struct Report {
     blocks: Vec<Block>,
 }
 
-/// File names written by [`Report::write`].
+/// File name of the Markdown report written by [`Report::write`].
 pub const MARKDOWN_FILE: &str = "report.md";
 /// File name of the HTML report.
 pub const HTML_FILE: &str = "report.html";

@@ -36,6 +36,23 @@ impl ScatterPlot {
         }
     }
 
+    /// A scatter plot coloured by a text label per point (e.g. the corpus or
+    /// emotion name); categories are the distinct labels in sorted order.
+    pub fn from_labels<S: AsRef<str>>(title: &str, points: Vec<[f64; 2]>, labels: &[S]) -> Self {
+        let mut names: Vec<String> = labels.iter().map(|l| l.as_ref().to_string()).collect();
+        names.sort();
+        names.dedup();
+        let categories = labels
+            .iter()
+            .map(|l| {
+                names
+                    .binary_search_by(|n| n.as_str().cmp(l.as_ref()))
+                    .unwrap_or(0)
+            })
+            .collect();
+        Self::new(title, points, categories, names)
+    }
+
     fn check(&self) -> Result<(), EvalError> {
         if self.points.is_empty() {
             return Err(plot_error(&self.title, "no points to draw"));
@@ -115,5 +132,23 @@ impl Figure for ScatterPlot {
                 .draw()?;
             Ok(())
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn categories_from_labels_are_sorted() {
+        let plot = ScatterPlot::from_labels(
+            "by corpus",
+            vec![[0.0, 0.0], [1.0, 1.0], [2.0, 0.5]],
+            &["TESS", "CREMA-D", "TESS"],
+        );
+        assert_eq!(plot.category_names, vec!["CREMA-D", "TESS"]);
+        assert_eq!(plot.categories, vec![1, 0, 1]);
+        let svg = plot.to_svg().unwrap();
+        assert!(svg.contains("\nCREMA-D\n</text>") && svg.contains("<circle"));
     }
 }
