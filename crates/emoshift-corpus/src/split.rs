@@ -71,8 +71,8 @@ fn speaker_stats(utts: &[Utterance]) -> Vec<SpeakerStats> {
         by_speaker.entry(u.speaker.as_str()).or_default().push(i);
     }
     by_speaker
-        .into_iter()
-        .map(|(_, members)| {
+        .into_values()
+        .map(|members| {
             let mut counts = BTreeMap::new();
             for &i in &members {
                 let u = &utts[i];

@@ -116,13 +116,13 @@ impl CorpusAdapter for Iemocap {
                         );
                         continue;
                     };
+                    let dialog = turn[..turn.rfind('_').expect("matched TURN")].to_string();
+                    let wav = wav_root.join(&dialog).join(format!("{turn}.wav"));
+                    labelled.insert(wav.clone());
                     let Ok(emo) = emotion(&c[4]) else {
                         scan.problem(Path::new(&at), format!("unknown emotion code {}", &c[4]));
                         continue;
                     };
-                    let dialog = turn[..turn.rfind('_').expect("matched TURN")].to_string();
-                    let wav = wav_root.join(&dialog).join(format!("{turn}.wav"));
-                    labelled.insert(wav.clone());
                     if !wav.is_file() {
                         scan.problem(&wav, format!("labelled turn {turn} has no audio file"));
                         continue;

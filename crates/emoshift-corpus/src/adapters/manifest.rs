@@ -1,5 +1,6 @@
-//! A generic corpus described by a manifest: a folder holding `manifest.csv` or
-//! `manifest.jsonl`, one row per file, with columns `path` (relative to the folder or
+//! A generic corpus described by a manifest: a folder holding `emoshift-corpus.csv` or
+//! `emoshift-corpus.jsonl` (a distinct name, so that a manifest written by a scan into
+//! a scanned folder is never mistaken for a corpus), one row per file, with columns `path` (relative to the folder or
 //! absolute), `label` (or `emotion`; an emotion name or common synonym, may be empty
 //! when only arousal/valence are given), `speaker`, and optional `gender`, `language`,
 //! `valence` (`negative`/`positive`/0/1), `arousal` (`low`/`high`/0/1), `split`,
@@ -16,13 +17,18 @@ use crate::error::{CorpusError, Result};
 use crate::scan::{CorpusScan, ScanCollector};
 use crate::utterance::Utterance;
 
+/// File name of a CSV corpus description.
+pub const MANIFEST_CSV: &str = "emoshift-corpus.csv";
+/// File name of a JSONL corpus description.
+pub const MANIFEST_JSONL: &str = "emoshift-corpus.jsonl";
+
 const KNOWN: [&str; 11] = [
     "path", "label", "emotion", "speaker", "gender", "language", "valence", "arousal", "corpus",
     "id", "session",
 ];
 
 fn manifest_file(root: &Path) -> Option<PathBuf> {
-    ["manifest.csv", "manifest.jsonl"]
+    [MANIFEST_CSV, MANIFEST_JSONL]
         .iter()
         .map(|n| root.join(n))
         .find(|p| p.is_file())
@@ -93,7 +99,7 @@ impl CorpusAdapter for GenericManifest {
     }
 
     fn scan(&self, root: &Path) -> Result<CorpusScan> {
-        require_root(self, root, "manifest.csv or manifest.jsonl")?;
+        require_root(self, root, "emoshift-corpus.csv or emoshift-corpus.jsonl")?;
         let file = manifest_file(root).expect("detected above");
         let rows = read_rows(&file)?;
         let folder = file_name(root).to_lowercase();

@@ -28,7 +28,7 @@ pub use cremad::CremaD;
 pub use emodb::EmoDb;
 pub use emovo::Emovo;
 pub use iemocap::Iemocap;
-pub use manifest::GenericManifest;
+pub use manifest::{GenericManifest, MANIFEST_CSV, MANIFEST_JSONL};
 pub use msp_improv::MspImprov;
 pub use msp_podcast::MspPodcast;
 pub use ravdess::Ravdess;

@@ -66,6 +66,9 @@ pub struct CorpusPlan {
     pub style: ActingStyle,
 }
 
+/// Builds a corpus plan for a scale, drawing the acting style from the generator.
+pub type PlanBuilder = fn(f32, &mut ChaCha8Rng) -> CorpusPlan;
+
 fn count(base: usize, min: usize, scale: f32) -> usize {
     ((base as f32 * scale).round() as usize).max(min)
 }
@@ -144,7 +147,7 @@ pub fn ravdess(scale: f32, rng: &mut ChaCha8Rng) -> CorpusPlan {
             noise_dbfs: -74.0,
             hum: None,
         },
-        style: ActingStyle::new(1.0, 0.35, 0.5, rng),
+        style: ActingStyle::new(1.1, 0.3, 0.5, rng),
     }
 }
 
@@ -219,7 +222,7 @@ pub fn crema_d(scale: f32, rng: &mut ChaCha8Rng) -> CorpusPlan {
             noise_dbfs: -50.0,
             hum: Some((60.0, -60.0)),
         },
-        style: ActingStyle::new(0.75, 0.55, 0.6, rng),
+        style: ActingStyle::new(1.0, 0.3, 0.6, rng),
     }
 }
 
@@ -506,7 +509,7 @@ pub fn iemocap(scale: f32, rng: &mut ChaCha8Rng) -> CorpusPlan {
             noise_dbfs: -46.0,
             hum: None,
         },
-        style: ActingStyle::new(0.6, 0.6, 0.6, rng),
+        style: ActingStyle::new(0.9, 0.35, 0.6, rng),
     }
 }
 

@@ -155,7 +155,7 @@ pub fn synthesize(out: &Path, seed: u64, scale: f32) -> Result<SynthSummary> {
             reason: format!("must be a positive number, got {scale}"),
         });
     }
-    let builders: [(&str, fn(f32, &mut ChaCha8Rng) -> CorpusPlan); 6] = [
+    let builders: [(&str, layouts::PlanBuilder); 6] = [
         ("ravdess", layouts::ravdess),
         ("crema_d", layouts::crema_d),
         ("emodb", layouts::emodb),
