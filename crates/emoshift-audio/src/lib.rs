@@ -8,6 +8,7 @@
 
 pub mod decode;
 mod error;
+mod extract;
 pub mod extractor;
 mod features;
 pub mod level;
@@ -15,9 +16,11 @@ mod load;
 pub mod mel;
 pub mod resample;
 mod spec;
+mod store;
 pub mod window;
 
 pub use error::{AudioError, FeatureError};
+pub use extract::{extract_all, ExtractSummary};
 pub use extractor::Extractor;
 pub use features::Features;
 pub use load::{load, prepare, LoadOptions};
@@ -25,6 +28,7 @@ pub use mel::{MelNorm, MelScale};
 pub use spec::{
     DbRef, FeatureKind, FeatureSpec, MelParams, PadMode, Scale, SpectrumPower, StftParams,
 };
+pub use store::{CacheHit, FeatureStore};
 pub use window::WindowKind;
 
 /// A mono signal.

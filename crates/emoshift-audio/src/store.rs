@@ -1,0 +1,127 @@
+//! [`FeatureStore`]: a content-addressed cache of computed features.
+//!
+//! An entry lives at `<root>/<spec id>/<hash[..2]>/<hash>.emsf`, where `hash`
+//! is the BLAKE3 hash of the audio file's bytes, so renaming or moving audio
+//! keeps its entries and editing it invalidates them. Entries are written to a
+//! temporary file in the same directory and renamed into place, so an
+//! interrupted run never leaves a partial entry under the final name; entries
+//! carry a checksum ([`Features::to_bytes`]) and a damaged one is recomputed.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use crate::{decode, load, AudioError, FeatureSpec, Features};
+
+/// Whether [`FeatureStore::get_or_compute`] found the entry or computed it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CacheHit {
+    /// Read from the cache.
+    Reused,
+    /// Computed now (absent or damaged entry) and written to the cache.
+    Computed,
+}
+
+/// A directory of cached features.
+#[derive(Debug, Clone)]
+pub struct FeatureStore {
+    root: PathBuf,
+}
+
+impl FeatureStore {
+    /// Opens (creating if needed) the cache directory `dir`.
+    pub fn open(dir: impl AsRef<Path>) -> Result<Self, AudioError> {
+        let root = dir.as_ref().to_path_buf();
+        std::fs::create_dir_all(&root).map_err(|e| AudioError::Cache {
+            path: root.clone(),
+            reason: format!("cannot create cache directory: {e}"),
+        })?;
+        Ok(FeatureStore { root })
+    }
+
+    /// The cache directory.
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    /// Where the entry for audio bytes with BLAKE3 hex `content_hash` and `spec` lives.
+    pub fn entry_path(&self, content_hash: &str, spec: &FeatureSpec) -> PathBuf {
+        self.root
+            .join(spec.id())
+            .join(&content_hash[..2.min(content_hash.len())])
+            .join(format!("{content_hash}.emsf"))
+    }
+
+    /// The features of the audio file `path` under `spec`: read from the cache
+    /// when a valid entry exists, otherwise computed and stored atomically.
+    pub fn get_or_compute(
+        &self,
+        path: &Path,
+        spec: &FeatureSpec,
+    ) -> Result<(Features, CacheHit), AudioError> {
+        spec.validate().map_err(|source| AudioError::Feature {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        let bytes = std::fs::read(path).map_err(|source| AudioError::Unreadable {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        let hash = blake3::hash(&bytes).to_hex();
+        let entry = self.entry_path(hash.as_str(), spec);
+        if let Ok(stored) = std::fs::read(&entry) {
+            match Features::from_bytes(&stored) {
+                Ok(features) => return Ok((features, CacheHit::Reused)),
+                Err(e) => tracing::warn!(
+                    "{}: damaged cache entry for {} ({e}); recomputing",
+                    entry.display(),
+                    path.display()
+                ),
+            }
+        }
+        let audio = decode::decode_bytes(&bytes, path)?;
+        let audio = load::prepare(audio, path, &spec.load)?;
+        let features = spec
+            .compute(&audio.samples)
+            .map_err(|source| AudioError::Feature {
+                path: path.to_path_buf(),
+                source,
+            })?;
+        self.write_spec(spec)?;
+        write_atomically(&entry, &features.to_bytes())?;
+        Ok((features, CacheHit::Computed))
+    }
+
+    /// Writes `<root>/<spec id>/spec.json` (once) so a cache folder says what it holds.
+    fn write_spec(&self, spec: &FeatureSpec) -> Result<(), AudioError> {
+        let path = self.root.join(spec.id()).join("spec.json");
+        if path.exists() {
+            return Ok(());
+        }
+        let json = serde_json::to_vec_pretty(spec).map_err(|e| AudioError::Cache {
+            path: path.clone(),
+            reason: e.to_string(),
+        })?;
+        write_atomically(&path, &json)
+    }
+}
+
+/// Writes `bytes` to a temporary file next to `path`, then renames it to `path`.
+fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), AudioError> {
+    let fail = |reason: String| AudioError::Cache {
+        path: path.to_path_buf(),
+        reason,
+    };
+    let dir = path
+        .parent()
+        .ok_or_else(|| fail("entry has no parent directory".into()))?;
+    std::fs::create_dir_all(dir).map_err(|e| fail(format!("cannot create directory: {e}")))?;
+    let mut tmp = tempfile::Builder::new()
+        .prefix(".tmp-")
+        .tempfile_in(dir)
+        .map_err(|e| fail(format!("cannot create temporary file: {e}")))?;
+    tmp.write_all(bytes)
+        .map_err(|e| fail(format!("cannot write temporary file: {e}")))?;
+    tmp.persist(path)
+        .map_err(|e| fail(format!("cannot rename temporary file into place: {e}")))?;
+    Ok(())
+}
