@@ -29,7 +29,7 @@ pub use adapters::{adapter, adapter_names, adapters, canonical_corpus_name, Corp
 pub use discover::{find_corpora, scan_dirs};
 pub use emotion::{Arousal, Emotion, Gender, Valence};
 pub use error::{CorpusError, Result};
-pub use labels::{ClassDef, LabelRule, LabelSet, LabelTarget};
+pub use labels::{ClassDef, LabelRule, LabelSet, LabelTarget, LABEL_SET_NAMES};
 pub use manifest::Manifest;
 pub use protocol::{Protocol, SplitSpec, Task, TaskKind};
 pub use report::render_table;

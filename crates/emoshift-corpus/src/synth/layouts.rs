@@ -135,7 +135,7 @@ pub fn ravdess(scale: f32, rng: &mut ChaCha8Rng) -> CorpusPlan {
         corpus: "ravdess",
         dir: "RAVDESS",
         language: "en",
-        syllables: (5, 6),
+        syllables: (4, 5),
         sentences: 2,
         speakers,
         items,
@@ -206,7 +206,7 @@ pub fn crema_d(scale: f32, rng: &mut ChaCha8Rng) -> CorpusPlan {
         corpus: "crema_d",
         dir: "CREMA-D",
         language: "en",
-        syllables: (4, 6),
+        syllables: (4, 5),
         sentences: n_sent,
         speakers,
         items,
@@ -222,7 +222,7 @@ pub fn crema_d(scale: f32, rng: &mut ChaCha8Rng) -> CorpusPlan {
             noise_dbfs: -50.0,
             hum: Some((60.0, -60.0)),
         },
-        style: ActingStyle::new(1.0, 0.3, 0.6, rng),
+        style: ActingStyle::new(1.1, 0.22, 0.6, rng),
     }
 }
 
@@ -287,7 +287,7 @@ pub fn emodb(scale: f32, rng: &mut ChaCha8Rng) -> CorpusPlan {
         corpus: "emodb",
         dir: "EmoDB",
         language: "de",
-        syllables: (5, 6),
+        syllables: (4, 5),
         sentences: n_text,
         speakers,
         items,
@@ -414,7 +414,7 @@ pub fn savee(scale: f32, rng: &mut ChaCha8Rng) -> CorpusPlan {
         corpus: "savee",
         dir: "SAVEE",
         language: "en",
-        syllables: (5, 6),
+        syllables: (4, 5),
         sentences: n_sentences,
         speakers,
         items,
@@ -493,7 +493,7 @@ pub fn iemocap(scale: f32, rng: &mut ChaCha8Rng) -> CorpusPlan {
         corpus: "iemocap",
         dir: "IEMOCAP",
         language: "en",
-        syllables: (4, 6),
+        syllables: (4, 5),
         sentences: turns,
         speakers,
         items,
@@ -509,7 +509,7 @@ pub fn iemocap(scale: f32, rng: &mut ChaCha8Rng) -> CorpusPlan {
             noise_dbfs: -46.0,
             hum: None,
         },
-        style: ActingStyle::new(0.9, 0.35, 0.6, rng),
+        style: ActingStyle::new(1.0, 0.25, 0.6, rng),
     }
 }
 

@@ -103,7 +103,7 @@ fn segments(
     sr: f32,
     rng: &mut ChaCha8Rng,
 ) -> Vec<Segment> {
-    let rate = (expr.rate * voice.rate).max(0.3);
+    let rate = (expr.rate * voice.rate).max(0.7);
     let ms = |m: f32| ((m / 1000.0) * sr / rate) as usize;
     let mut out = Vec::new();
     for syl in syllables {
@@ -127,7 +127,7 @@ fn segments(
             };
             match phone.manner {
                 Manner::Vowel => out.push(Segment {
-                    samples: ms(if syl.stressed { 150.0 } else { 105.0 } * wobble),
+                    samples: ms(if syl.stressed { 135.0 } else { 95.0 } * wobble),
                     voice_amp: stress_amp,
                     ..base
                 }),
@@ -146,7 +146,7 @@ fn segments(
                     bandwidth,
                     voiced,
                 } => out.push(Segment {
-                    samples: ms(90.0 * wobble),
+                    samples: ms(80.0 * wobble),
                     voice_amp: if voiced { 0.25 } else { 0.0 },
                     noise_amp: if centre > 6000.0 { 0.18 } else { 0.35 },
                     noise_centre: centre,
