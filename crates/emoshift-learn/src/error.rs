@@ -21,6 +21,9 @@ pub enum LearnError {
     /// Training data cannot be used as given.
     #[error("data: {0}")]
     Data(String),
+    /// The training loss stopped being a finite number.
+    #[error("training diverged: the loss is {loss} at step {step}; lower the learning rate")]
+    Diverged { step: usize, loss: f64 },
     /// An error raised by libtorch.
     #[error("libtorch: {0}")]
     Torch(#[from] tch::TchError),
