@@ -8,25 +8,44 @@ use std::path::PathBuf;
 pub enum CorpusError {
     /// A file or folder could not be read or written.
     #[error("{path}: {reason}")]
-    Io { path: PathBuf, reason: String },
+    Io {
+        /// The file or folder.
+        path: PathBuf,
+        /// What went wrong.
+        reason: String,
+    },
     /// A file's contents could not be parsed.
     #[error("{path}: {reason}")]
-    Parse { path: PathBuf, reason: String },
+    Parse {
+        /// The file (with `:line` where known).
+        path: PathBuf,
+        /// What could not be parsed.
+        reason: String,
+    },
     /// A folder given to scan is not a folder.
     #[error("{path}: not a folder")]
-    NotADirectory { path: PathBuf },
+    NotADirectory {
+        /// The path given.
+        path: PathBuf,
+    },
     /// A folder does not hold the corpus its adapter expects.
     #[error("{path}: not a {corpus} corpus root: {reason}")]
     NotThisCorpus {
+        /// The corpus the adapter reads.
         corpus: String,
+        /// The folder given.
         path: PathBuf,
+        /// What the adapter expected to find.
         reason: String,
     },
     /// A name (corpus, label set, protocol, …) is unknown.
     #[error("unknown {kind} `{name}`; valid names: {valid}")]
     UnknownName {
+        /// What kind of name (`corpus`, `label set`, …).
         kind: &'static str,
+        /// The name given.
         name: String,
+        /// The valid names, comma-separated.
         valid: String,
     },
     /// A split cannot be made from the given utterances.
@@ -34,7 +53,12 @@ pub enum CorpusError {
     Split(String),
     /// A setting is not allowed.
     #[error("invalid {what}: {reason}")]
-    Invalid { what: String, reason: String },
+    Invalid {
+        /// The setting.
+        what: String,
+        /// Why it is not allowed.
+        reason: String,
+    },
 }
 
 impl CorpusError {

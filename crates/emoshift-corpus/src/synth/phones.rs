@@ -16,14 +16,22 @@ pub enum Manner {
     Nasal,
     /// Voiced, partly open tract.
     Approximant,
-    /// Turbulent noise at `centre` Hz with `bandwidth`, voiced or not.
+    /// Turbulent noise, voiced or not.
     Fricative {
+        /// Centre of the noise band, Hz.
         centre: f32,
+        /// Width of the noise band, Hz.
         bandwidth: f32,
+        /// Whether the glottal source sounds too.
         voiced: bool,
     },
-    /// Closure then a noise burst at `centre` Hz, voiced or not.
-    Plosive { centre: f32, voiced: bool },
+    /// Closure then a noise burst, voiced or not.
+    Plosive {
+        /// Centre of the burst, Hz.
+        centre: f32,
+        /// Whether a voice bar sounds during the closure.
+        voiced: bool,
+    },
 }
 
 /// One phone: its manner and formant targets (Hz, adult male).
