@@ -2,8 +2,11 @@
 //! batching, the training loop and the domain-generalisation methods.
 
 pub mod error;
+pub mod losses;
 pub mod method;
+pub mod methods;
 pub mod model;
+pub mod optim;
 pub mod params;
 
 pub use error::LearnError;

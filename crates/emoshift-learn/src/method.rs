@@ -48,6 +48,13 @@ pub trait Method: Send {
     /// The network being trained.
     fn model(&self) -> &dyn Model;
 
+    /// The optimiser's learning rate (the outer one for meta-learning).
+    fn learning_rate(&self) -> f64;
+
+    /// Sets the optimiser's learning rate, for schedules such as
+    /// exponential decay (`optim::exponential_lr`).
+    fn set_learning_rate(&mut self, lr: f64);
+
     /// Every tensor a checkpoint must keep to resume exactly: network
     /// parameters and buffers, extra heads and optimiser state, with
     /// prefixed names (`model.`, `head.`, `optim.`).
