@@ -194,7 +194,7 @@ def run_case(name, model_meta, model, init, bs, config, update, num_domains, ste
     extras = {}
     for _ in range(steps):
         terms = update(p, heads, opt, state, extras)
-        reports.append({k: float(v) for k, v in terms.items()})
+        reports.append({k: float(v.detach()) if torch.is_tensor(v) else float(v) for k, v in terms.items()})
     tensors = batch_tensors(bs)
     for k, v in init.items():
         tensors[f"init.model.{k}"] = v
@@ -521,12 +521,12 @@ def loss_cases(gen):
         a, b = s.clone().requires_grad_(True), tg.clone().requires_grad_(True)
         v = mmd(a, b, unbiased=(est == "unbiased"))
         v.backward()
-        meta[f"mmd_{est}"] = float(v)
+        meta[f"mmd_{est}"] = float(v.detach())
         t[f"mmd_{est}.grad_source"], t[f"mmd_{est}.grad_target"] = a.grad, b.grad
     a, b = s.clone().requires_grad_(True), tg.clone().requires_grad_(True)
     v = coral(a, b)
     v.backward()
-    meta["coral"] = float(v)
+    meta["coral"] = float(v.detach())
     t["coral.grad_source"], t["coral.grad_target"] = a.grad, b.grad
     logits = torch.randn(7, 3, generator=gen) * 2
     y = torch.randint(0, 3, (7,), generator=gen)
@@ -535,12 +535,12 @@ def loss_cases(gen):
         z = logits.clone().requires_grad_(True)
         e = energy(z, temp)
         e.backward()
-        meta[f"energy_t{temp:g}"] = float(e)
+        meta[f"energy_t{temp:g}"] = float(e.detach())
         t[f"energy_t{temp:g}.grad"] = z.grad
     z = logits.clone().requires_grad_(True)
     v = F.cross_entropy(z, y)
     v.backward()
-    meta["cross_entropy"] = float(v)
+    meta["cross_entropy"] = float(v.detach())
     t["cross_entropy.grad"] = z.grad
     feats = torch.randn(7, 4, generator=gen)
     centers = torch.randn(4, 4, generator=gen)  # class 3 absent from `labels`
@@ -548,7 +548,7 @@ def loss_cases(gen):
     f = feats.clone().requires_grad_(True)
     v = ((f - centers[y]) ** 2).sum(1).mean()
     v.backward()
-    meta["center"] = float(v)
+    meta["center"] = float(v.detach())
     t["center.grad"] = f.grad
     new = centers.clone()
     for j in range(4):
