@@ -118,8 +118,15 @@ pub fn decode_bytes(bytes: &[u8], path: &Path) -> Result<Audio, AudioError> {
         };
         let channels = buf.spec().channels().count().max(1);
         sample_rate.get_or_insert(buf.spec().rate());
-        buf.copy_to_vec_interleaved(&mut interleaved);
-        mix_to_mono(&interleaved, channels, &mut mono);
+        if channels == 1 {
+            // Convert straight into the output, without an intermediate copy.
+            let start = mono.len();
+            mono.resize(start + buf.frames(), 0.0);
+            buf.copy_to_slice_interleaved(&mut mono[start..]);
+        } else {
+            buf.copy_to_vec_interleaved(&mut interleaved);
+            mix_to_mono(&interleaved, channels, &mut mono);
+        }
     }
 
     let sample_rate = sample_rate
@@ -159,7 +166,7 @@ pub fn decode_bytes(bytes: &[u8], path: &Path) -> Result<Audio, AudioError> {
             reason: format!("stream ends mid-packet after {} frames", mono.len()),
         });
     }
-    if let Some((index, &value)) = mono.iter().enumerate().find(|(_, v)| !v.is_finite()) {
+    if let Some((index, value)) = crate::first_non_finite(&mono) {
         return Err(AudioError::NonFinite {
             path: path.to_path_buf(),
             index,
@@ -182,10 +189,6 @@ fn has_exact_length(codec: AudioCodecId) -> bool {
 
 /// Appends the channel mean of each interleaved frame to `out`.
 fn mix_to_mono(interleaved: &[f32], channels: usize, out: &mut Vec<f32>) {
-    if channels == 1 {
-        out.extend_from_slice(interleaved);
-        return;
-    }
     let scale = 1.0 / channels as f32;
     out.extend(
         interleaved

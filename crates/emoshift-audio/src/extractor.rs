@@ -138,7 +138,7 @@ impl Extractor {
 
     /// Computes the `[n_bins][n_frames]` features of a mono signal at the spec's rate.
     pub fn compute(&self, samples: &[f32]) -> Result<Features, FeatureError> {
-        if let Some((index, &value)) = samples.iter().enumerate().find(|(_, v)| !v.is_finite()) {
+        if let Some((index, value)) = crate::first_non_finite(samples) {
             return Err(FeatureError::NonFinite { index, value });
         }
         let s = &self.spec.stft;

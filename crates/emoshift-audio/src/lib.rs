@@ -6,6 +6,7 @@
 //! whole list, in parallel. [`load`] and [`FeatureSpec::compute`] are the
 //! separate steps.
 
+pub mod augment;
 pub mod decode;
 mod error;
 mod extract;
@@ -19,6 +20,7 @@ mod spec;
 mod store;
 pub mod window;
 
+pub use augment::{apply_features, apply_wave, AugmentConfig, AugmentError};
 pub use error::{AudioError, FeatureError};
 pub use extract::{extract_all, ExtractSummary};
 pub use extractor::Extractor;
@@ -45,4 +47,26 @@ impl Audio {
     pub fn duration_seconds(&self) -> f64 {
         self.samples.len() as f64 / f64::from(self.sample_rate.max(1))
     }
+}
+
+/// The index and value of the first NaN or infinite sample, if any.
+///
+/// Scans eight lanes at a time (`x · 0` is 0 for finite `x` and NaN
+/// otherwise), so the common all-finite case runs at SIMD speed.
+pub fn first_non_finite(samples: &[f32]) -> Option<(usize, f32)> {
+    let mut lanes = [0.0f32; 8];
+    for chunk in samples.chunks_exact(8) {
+        for i in 0..8 {
+            lanes[i] += chunk[i] * 0.0;
+        }
+    }
+    let tail = samples.chunks_exact(8).remainder();
+    if lanes.iter().all(|v| *v == 0.0) && tail.iter().all(|v| v.is_finite()) {
+        return None;
+    }
+    samples
+        .iter()
+        .enumerate()
+        .find(|(_, v)| !v.is_finite())
+        .map(|(i, &v)| (i, v))
 }

@@ -137,7 +137,7 @@ impl MelFilterbank {
     pub fn apply(&self, spectrum: &[f32], out: &mut [f32]) {
         for (o, filter) in out.iter_mut().zip(&self.filters) {
             let bins = &spectrum[filter.start..filter.start + filter.weights.len()];
-            *o = bins.iter().zip(&filter.weights).map(|(s, w)| s * w).sum();
+            *o = dot(bins, &filter.weights);
         }
     }
 
@@ -150,4 +150,23 @@ impl MelFilterbank {
         }
         dense
     }
+}
+
+/// Dot product with eight independent partial sums, so the compiler can use
+/// SIMD (a single running sum forces sequential scalar adds).
+fn dot(a: &[f32], b: &[f32]) -> f32 {
+    let mut lanes = [0.0f32; 8];
+    let (a8, b8) = (a.chunks_exact(8), b.chunks_exact(8));
+    let tail: f32 = a8
+        .remainder()
+        .iter()
+        .zip(b8.remainder())
+        .map(|(x, y)| x * y)
+        .sum();
+    for (x, y) in a8.zip(b8) {
+        for i in 0..8 {
+            lanes[i] += x[i] * y[i];
+        }
+    }
+    lanes.iter().sum::<f32>() + tail
 }
