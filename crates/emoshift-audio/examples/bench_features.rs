@@ -3,7 +3,9 @@
 //! counts. Used by `scripts/bench_audio.sh`; not a test.
 //!
 //! Usage: `bench_features DIR [THREADS...] [--repeat N]` (default threads: 1 2).
-//! Prints one JSON line per thread count.
+//! Prints one JSON line per thread count: the best wall time of N runs after
+//! a warm-up, and the process CPU time of that run (Linux `/proc`), which is
+//! less sensitive to other load on a shared machine.
 
 use std::path::PathBuf;
 use std::time::Instant;
@@ -56,21 +58,40 @@ fn main() -> anyhow::Result<()> {
     };
     for &n in &threads {
         let pool = rayon::ThreadPoolBuilder::new().num_threads(n).build()?;
-        let (audio_seconds, best) = pool.install(|| -> anyhow::Result<(f64, f64)> {
+        let (audio_seconds, best, cpu) = pool.install(|| -> anyhow::Result<(f64, f64, f64)> {
             let audio_seconds = run(&files)?; // warm-up: page cache, FFT plans, resamplers
-            let mut best = f64::INFINITY;
+            let (mut best, mut cpu) = (f64::INFINITY, f64::INFINITY);
             for _ in 0..repeat {
+                let cpu_start = process_cpu_seconds();
                 let start = Instant::now();
                 run(&files)?;
-                best = best.min(start.elapsed().as_secs_f64());
+                let wall = start.elapsed().as_secs_f64();
+                if wall < best {
+                    best = wall;
+                    cpu = process_cpu_seconds() - cpu_start;
+                }
             }
-            Ok((audio_seconds, best))
+            Ok((audio_seconds, best, cpu))
         })?;
         println!(
-            "{{\"impl\":\"emoshift-audio\",\"threads\":{n},\"files\":{},\"audio_seconds\":{audio_seconds:.3},\"wall_seconds\":{best:.4},\"x_realtime\":{:.1}}}",
+            "{{\"impl\":\"emoshift-audio\",\"threads\":{n},\"files\":{},\"audio_seconds\":{audio_seconds:.3},\"wall_seconds\":{best:.4},\"x_realtime\":{:.1},\"cpu_seconds\":{cpu:.4},\"x_realtime_per_cpu\":{:.1}}}",
             files.len(),
-            audio_seconds / best
+            audio_seconds / best,
+            audio_seconds / cpu
         );
     }
     Ok(())
+}
+
+/// CPU time used by all threads of this process so far, in seconds (sum of
+/// the per-thread scheduler run times in `/proc/self/task/*/schedstat`).
+fn process_cpu_seconds() -> f64 {
+    let Ok(tasks) = std::fs::read_dir("/proc/self/task") else {
+        return f64::NAN;
+    };
+    let nanos: u64 = tasks
+        .filter_map(|t| std::fs::read_to_string(t.ok()?.path().join("schedstat")).ok())
+        .filter_map(|s| s.split_whitespace().next()?.parse::<u64>().ok())
+        .sum();
+    nanos as f64 * 1e-9
 }
