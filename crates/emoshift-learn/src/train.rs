@@ -194,11 +194,12 @@ fn snapshot(state: NamedTensors) -> NamedTensors {
         .collect()
 }
 
-/// UAR and accuracy of `method` on `val`.
+/// UAR and accuracy of `method` on `val`, recorded as at step `step`.
 pub fn evaluate(
     method: &dyn Method,
     val: &Dataset,
     cfg: &PredictConfig,
+    step: usize,
 ) -> Result<EvalLog, LearnError> {
     let examples: Vec<_> = val.examples().map(|(_, e)| e).collect();
     let feats: Vec<_> = examples.iter().map(|e| &e.features).collect();
@@ -220,7 +221,7 @@ pub fn evaluate(
         / present.len().max(1) as f64;
     let accuracy = hits.iter().sum::<usize>() as f64 / examples.len().max(1) as f64;
     Ok(EvalLog {
-        step: 0,
+        step,
         uar,
         accuracy,
     })
@@ -405,8 +406,7 @@ pub fn train(
         let done = state.steps_done;
 
         if let Some(val) = val.filter(|_| done % eval_every == 0 || done == total) {
-            let mut log = evaluate(method, val, &predict_cfg)?;
-            log.step = done;
+            let log = evaluate(method, val, &predict_cfg, done)?;
             let value = log.metric(cfg.metric);
             tracing::info!(
                 step = done,
