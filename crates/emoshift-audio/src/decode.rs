@@ -63,7 +63,16 @@ pub fn decode_bytes(bytes: &[u8], path: &Path) -> Result<Audio, AudioError> {
             FormatOptions::default(),
             MetadataOptions::default(),
         )
-        .map_err(|e| unsupported(format!("not a recognised audio container ({e})")))?;
+        .map_err(|e| match e {
+            // A recognised container whose headers (or end-of-stream page) are cut off.
+            SymError::IoError(io) if io.kind() == std::io::ErrorKind::UnexpectedEof => {
+                AudioError::Truncated {
+                    path: path.to_path_buf(),
+                    reason: "the container ends while its headers are being read".into(),
+                }
+            }
+            e => unsupported(format!("not a recognised audio container ({e})")),
+        })?;
 
     let track = format
         .default_track(TrackType::Audio)
@@ -149,8 +158,16 @@ pub fn decode_bytes(bytes: &[u8], path: &Path) -> Result<Audio, AudioError> {
             },
         });
     }
-    if let (true, Some(declared)) = (exact_length, declared_frames) {
-        if (mono.len() as u64) < declared {
+    if let Some(declared) = declared_frames {
+        // Lossless codecs declare the exact length; lossy ones may only have
+        // an estimate (e.g. MP3 without a Xing header), so only a shortfall of
+        // more than 10 % counts there.
+        let minimum = if exact_length {
+            declared
+        } else {
+            declared - declared / 10
+        };
+        if (mono.len() as u64) < minimum {
             return Err(AudioError::Truncated {
                 path: path.to_path_buf(),
                 reason: format!(

@@ -142,8 +142,14 @@ fn wav_without_samples_is_zero_length() {
 }
 
 #[test]
-fn truncated_wav_and_flac_are_reported() {
-    for name in ["pcm_s16.wav", "stereo_s16.flac"] {
+fn truncated_files_are_reported() {
+    for name in [
+        "pcm_s16.wav",
+        "extensible_fllr_s16.wav",
+        "stereo_s16.flac",
+        "tone_1k.mp3",
+        "tone_1k.ogg",
+    ] {
         let bytes = std::fs::read(fixture(&format!("audio/{name}"))).unwrap();
         let (_dir, path) = scratch_file(name, &bytes[..bytes.len() * 2 / 3]);
         let err = decode_file(&path).unwrap_err();
