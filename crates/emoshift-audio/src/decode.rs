@@ -90,7 +90,10 @@ pub fn decode_bytes(bytes: &[u8], path: &Path) -> Result<Audio, AudioError> {
         .make_audio_decoder(&params, &AudioDecoderOptions::default())
         .map_err(|e| unsupported(format!("no decoder for codec {:?} ({e})", params.codec)))?;
 
-    let mut mono: Vec<f32> = Vec::with_capacity(declared_frames.unwrap_or(0) as usize);
+    // Reserve what the header declares, but never more than the file could
+    // hold (a corrupt header must not trigger a huge allocation).
+    let reserve = declared_frames.unwrap_or(0).min(bytes.len() as u64) as usize;
+    let mut mono: Vec<f32> = Vec::with_capacity(reserve);
     let mut interleaved: Vec<f32> = Vec::new();
     let mut sample_rate = params.sample_rate;
     let mut first_decode_error: Option<String> = None;
