@@ -1,6 +1,7 @@
 //! Learning engine for emoshift on tch (libtorch): models, domain-aware
 //! batching, the training loop and the domain-generalisation methods.
 
+pub mod augment;
 pub mod batcher;
 pub mod checkpoint;
 pub mod data;

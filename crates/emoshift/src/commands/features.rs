@@ -1,0 +1,88 @@
+//! `emoshift features extract`: compute features for folders or manifests into the cache.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{bail, Context, Result};
+use emoshift_audio::{extract_all, FeatureSpec, FeatureStore};
+
+/// Audio file extensions picked up when walking a folder.
+const AUDIO_EXTENSIONS: [&str; 4] = ["wav", "flac", "mp3", "ogg"];
+
+/// Arguments of `emoshift features extract`.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// Folders (searched recursively for wav/flac/mp3/ogg) or manifest files (.csv, .jsonl).
+    #[arg(required = true)]
+    pub paths: Vec<PathBuf>,
+    /// Feature preset.
+    #[arg(long, default_value = "da_mldg")]
+    pub preset: String,
+    /// Cache folder.
+    #[arg(long, default_value = ".emoshift-cache")]
+    pub cache: PathBuf,
+    /// Worker threads (0 = all cores).
+    #[arg(long, default_value_t = 0)]
+    pub threads: usize,
+}
+
+/// Extracts features and prints the summary, listing every failure.
+pub fn run(args: Args) -> Result<()> {
+    let spec = FeatureSpec::preset(&args.preset)?;
+    let store = FeatureStore::open(&args.cache)?;
+    let mut files = Vec::new();
+    for path in &args.paths {
+        collect_audio(path, &mut files)?;
+    }
+    if files.is_empty() {
+        bail!("no audio files found under the given paths");
+    }
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(args.threads)
+        .build()
+        .context("cannot start worker threads")?;
+    let summary = pool.install(|| extract_all(&files, &spec, &store, true));
+    println!("{summary}");
+    println!("cache: {} (spec {})", store.root().display(), spec.id());
+    Ok(())
+}
+
+fn collect_audio(path: &Path, out: &mut Vec<PathBuf>) -> Result<()> {
+    if path.is_dir() {
+        let mut found: Vec<PathBuf> = walk(path)?;
+        found.sort();
+        out.extend(found);
+        return Ok(());
+    }
+    let ext = path.extension().and_then(|e| e.to_str()).unwrap_or_default().to_ascii_lowercase();
+    match ext.as_str() {
+        "csv" | "jsonl" => {
+            let manifest = emoshift_corpus::Manifest::read(path)?;
+            out.extend(manifest.utterances.into_iter().map(|u| u.path));
+        }
+        _ if AUDIO_EXTENSIONS.contains(&ext.as_str()) => out.push(path.to_path_buf()),
+        _ => bail!(
+            "{}: neither a folder, a manifest (.csv, .jsonl) nor an audio file ({})",
+            path.display(),
+            AUDIO_EXTENSIONS.join(", ")
+        ),
+    }
+    Ok(())
+}
+
+fn walk(dir: &Path) -> Result<Vec<PathBuf>> {
+    let mut files = Vec::new();
+    let entries = std::fs::read_dir(dir).with_context(|| format!("{}: cannot list folder", dir.display()))?;
+    for entry in entries {
+        let path = entry.with_context(|| format!("{}: cannot list folder", dir.display()))?.path();
+        if path.is_dir() {
+            files.extend(walk(&path)?);
+        } else if path
+            .extension()
+            .and_then(|e| e.to_str())
+            .is_some_and(|e| AUDIO_EXTENSIONS.contains(&e.to_ascii_lowercase().as_str()))
+        {
+            files.push(path);
+        }
+    }
+    Ok(files)
+}

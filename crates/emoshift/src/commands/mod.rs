@@ -1,0 +1,8 @@
+//! One module per subcommand.
+
+pub mod demo;
+pub mod features;
+pub mod predict;
+pub mod run;
+pub mod scan;
+pub mod synth;

@@ -1,0 +1,264 @@
+//! Experiment files: what `emoshift run exp.toml` reads.
+//!
+//! Every section has defaults that follow the papers, unknown keys are
+//! rejected with their name, and values that must name something (a corpus,
+//! a label set, a feature preset, a protocol) are checked against the lists
+//! the libraries know, so an error says what is allowed.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{bail, Context, Result};
+use serde::{Deserialize, Serialize};
+
+/// A whole experiment: data, features, model, methods, protocol, trials.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Experiment {
+    /// Name of the run; results go to `<out_dir>/<name>/`.
+    pub name: String,
+    /// Base seed; trial `k` uses `seed + k`.
+    #[serde(default)]
+    pub seed: u64,
+    /// Independent trials per task and method.
+    #[serde(default = "default_trials")]
+    pub trials: usize,
+    /// `cpu` or `cuda`.
+    #[serde(default = "default_device")]
+    pub device: String,
+    /// Intra-op threads for libtorch (0 = all cores).
+    #[serde(default)]
+    pub threads: usize,
+    /// Where results are written.
+    #[serde(default = "default_out_dir")]
+    pub out_dir: PathBuf,
+    /// Where cached features are kept (shared across runs).
+    #[serde(default = "default_cache_dir")]
+    pub cache_dir: PathBuf,
+    /// Corpora and labels.
+    pub data: DataConfig,
+    /// Input features and their augmentations.
+    #[serde(default)]
+    pub features: FeatureConfig,
+    /// The network.
+    pub model: emoshift_learn::models::ModelSpec,
+    /// The protocol that expands into tasks.
+    pub protocol: ProtocolConfig,
+    /// Training schedule shared by all methods.
+    #[serde(default)]
+    pub train: TrainSettings,
+    /// The methods to compare, each with its hyperparameters.
+    pub methods: Vec<emoshift_learn::methods::MethodConfig>,
+    /// Also train with labels permuted within each source corpus (the
+    /// embeddings poster's scrambled-label check) and report it beside.
+    #[serde(default)]
+    pub scrambled_labels: bool,
+}
+
+/// Which corpora to read and how to label them.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DataConfig {
+    /// Folders holding corpora in their distributed layouts (scanned).
+    #[serde(default)]
+    pub roots: Vec<PathBuf>,
+    /// Manifest files (CSV or JSONL) describing further corpora.
+    #[serde(default)]
+    pub manifests: Vec<PathBuf>,
+    /// Label set name (`common4`, `da_mldg5`, `arousal`, ...) replacing
+    /// the one each protocol task names.
+    #[serde(default)]
+    pub label_set: Option<String>,
+    /// Fraction of each source corpus's speakers held out for validation.
+    #[serde(default = "default_val_fraction")]
+    pub val_fraction: f64,
+}
+
+/// Features computed from the audio.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FeatureConfig {
+    /// Feature preset name (`da_mldg`, `dann`, `mmd`, `voxceleb`).
+    pub preset: String,
+    /// Training crop length in seconds (the DA-MLDG paper uses 2 s).
+    pub crop_seconds: f32,
+    /// On-the-fly augmentations of the cached features during training.
+    #[serde(default)]
+    pub augment: Option<emoshift_audio::augment::AugmentConfig>,
+}
+
+impl Default for FeatureConfig {
+    fn default() -> Self {
+        Self {
+            preset: "da_mldg".into(),
+            crop_seconds: 2.0,
+            augment: None,
+        }
+    }
+}
+
+/// One or more protocols by name.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ProtocolConfig {
+    /// Protocol name (`da_mldg`, `mmd_transfer`, `dann_cross`, ... or
+    /// `loco:ravdess,crema_d,emodb@common4` for leave-one-corpus-out), or a
+    /// list of them whose tasks run one after the other.
+    pub name: OneOrMany,
+    /// Run only these task names (all when empty).
+    #[serde(default)]
+    pub only: Vec<String>,
+}
+
+/// A single name or a list of names.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum OneOrMany {
+    /// One name.
+    One(String),
+    /// Several names.
+    Many(Vec<String>),
+}
+
+impl OneOrMany {
+    /// The names, in order.
+    pub fn names(&self) -> Vec<String> {
+        match self {
+            OneOrMany::One(n) => vec![n.clone()],
+            OneOrMany::Many(v) => v.clone(),
+        }
+    }
+
+    /// The names joined for display.
+    pub fn display(&self) -> String {
+        self.names().join(" + ")
+    }
+}
+
+/// Training schedule shared by every method of the experiment.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct TrainSettings {
+    /// Optimisation steps (one minibatch per source domain each).
+    pub steps: usize,
+    /// Samples per domain per step.
+    pub batch_size: usize,
+    /// Validate every this many steps.
+    pub eval_every: usize,
+    /// Stop after this many validations without improvement (0 = never).
+    pub patience: usize,
+    /// Draw a class first, then a file of it.
+    pub class_balanced: bool,
+    /// Multiply the learning rate by this factor every `eval_every` steps.
+    pub lr_decay: f64,
+}
+
+impl Default for TrainSettings {
+    fn default() -> Self {
+        Self {
+            steps: 1000,
+            batch_size: 32,
+            eval_every: 100,
+            patience: 5,
+            class_balanced: false,
+            lr_decay: 1.0,
+        }
+    }
+}
+
+fn default_trials() -> usize {
+    3
+}
+fn default_device() -> String {
+    "cpu".into()
+}
+fn default_out_dir() -> PathBuf {
+    PathBuf::from("runs")
+}
+fn default_cache_dir() -> PathBuf {
+    PathBuf::from(".emoshift-cache")
+}
+fn default_val_fraction() -> f64 {
+    0.2
+}
+
+impl Experiment {
+    /// Reads and validates an experiment file. Relative paths in it are
+    /// taken relative to the file's folder.
+    pub fn load(path: &Path) -> Result<Self> {
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("{}: cannot read experiment file", path.display()))?;
+        let mut exp: Experiment = toml::from_str(&text)
+            .with_context(|| format!("{}: invalid experiment file", path.display()))?;
+        let base = path.parent().unwrap_or(Path::new("."));
+        exp.resolve_paths(base);
+        exp.validate()
+            .with_context(|| format!("{}: invalid experiment file", path.display()))?;
+        Ok(exp)
+    }
+
+    fn resolve_paths(&mut self, base: &Path) {
+        let fix = |p: &mut PathBuf| {
+            if p.is_relative() {
+                *p = base.join(&*p);
+            }
+        };
+        self.data.roots.iter_mut().for_each(fix);
+        self.data.manifests.iter_mut().for_each(fix);
+    }
+
+    /// Checks every named value against what the libraries know.
+    pub fn validate(&self) -> Result<()> {
+        if self.name.is_empty() || self.name.contains(['/', '\\']) {
+            bail!(
+                "key `name` = `{}`: must be a non-empty name without slashes",
+                self.name
+            );
+        }
+        if self.trials == 0 {
+            bail!("key `trials` = 0: at least one trial is needed");
+        }
+        if !["cpu", "cuda"].contains(&self.device.as_str()) {
+            bail!(
+                "key `device` = `{}`: allowed values are `cpu`, `cuda`",
+                self.device
+            );
+        }
+        if self.data.roots.is_empty() && self.data.manifests.is_empty() {
+            bail!("key `data.roots`: give at least one corpus folder or `data.manifests` entry");
+        }
+        if !(0.0..1.0).contains(&self.data.val_fraction) {
+            bail!(
+                "key `data.val_fraction` = {}: must be in [0, 1)",
+                self.data.val_fraction
+            );
+        }
+        if let Some(set) = &self.data.label_set {
+            emoshift_corpus::LabelSet::by_name(set)
+                .map_err(|e| anyhow::anyhow!("key `data.label_set`: {e}"))?;
+        }
+        emoshift_audio::FeatureSpec::preset(&self.features.preset)
+            .map_err(|e| anyhow::anyhow!("key `features.preset`: {e}"))?;
+        if !(self.features.crop_seconds > 0.0) {
+            bail!(
+                "key `features.crop_seconds` = {}: must be positive",
+                self.features.crop_seconds
+            );
+        }
+        for name in self.protocol.name.names() {
+            emoshift_corpus::Protocol::by_name(&name)
+                .map_err(|e| anyhow::anyhow!("key `protocol.name`: {e}"))?;
+        }
+        if self.methods.is_empty() {
+            bail!("key `methods`: list at least one method ([[methods]] name = \"erm\")");
+        }
+        if self.train.steps == 0 || self.train.batch_size == 0 || self.train.eval_every == 0 {
+            bail!("keys `train.steps`, `train.batch_size`, `train.eval_every` must be positive");
+        }
+        Ok(())
+    }
+
+    /// Folder of this run's results.
+    pub fn run_dir(&self) -> PathBuf {
+        self.out_dir.join(&self.name)
+    }
+}

@@ -1,0 +1,142 @@
+//! What one finished trial leaves behind, and how a run finds its finished
+//! trials again: one JSON file per (task, method, trial), written atomically
+//! once the trial is complete, so an interrupted run resumes where it stopped.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result};
+use serde::{Deserialize, Serialize};
+
+/// Identifies one trial of one method on one task.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct TrialKey {
+    /// Task name from the protocol.
+    pub task: String,
+    /// Method label (`erm`, `da_mldg`, `erm+scrambled`, ...).
+    pub method: String,
+    /// Trial number, `0..trials`.
+    pub trial: usize,
+}
+
+impl TrialKey {
+    /// File of this trial's record under a run folder.
+    pub fn record_path(&self, run_dir: &Path) -> PathBuf {
+        run_dir
+            .join("trials")
+            .join(sanitize(&self.task))
+            .join(format!("{}__trial{}.json", sanitize(&self.method), self.trial))
+    }
+
+    /// Folder of this trial's trained model.
+    pub fn model_dir(&self, run_dir: &Path) -> PathBuf {
+        run_dir
+            .join("models")
+            .join(sanitize(&self.task))
+            .join(format!("{}__trial{}", sanitize(&self.method), self.trial))
+    }
+}
+
+/// Keeps file names portable: anything but letters, digits, `-`, `_`, `.`, `+` becomes `_`.
+pub fn sanitize(name: &str) -> String {
+    name.chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || "-_.+".contains(c) {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect()
+}
+
+/// One utterance's prediction in a trial.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Prediction {
+    /// Utterance id from the corpus adapter.
+    pub utterance: String,
+    /// Corpus of the utterance.
+    pub corpus: String,
+    /// Speaker of the utterance.
+    pub speaker: String,
+    /// True class index.
+    pub label: usize,
+    /// Class probabilities.
+    pub probs: Vec<f32>,
+}
+
+/// Results on one target corpus.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct TargetResult {
+    /// Target corpus name.
+    pub corpus: String,
+    /// Metrics on it.
+    pub metrics: emoshift_eval::ClassificationReport,
+    /// Per-utterance predictions.
+    pub predictions: Vec<Prediction>,
+}
+
+/// Feature vectors of sampled utterances with their corpus and class.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Embedding {
+    /// Corpus of each point.
+    pub corpus: Vec<String>,
+    /// Class index of each point.
+    pub label: Vec<usize>,
+    /// The feature vectors.
+    pub vectors: Vec<Vec<f32>>,
+}
+
+/// Everything one finished trial produced.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct TrialRecord {
+    /// Which trial this is.
+    pub key: TrialKey,
+    /// Seed the trial ran with.
+    pub seed: u64,
+    /// Class names, in label order.
+    pub classes: Vec<String>,
+    /// Results per target corpus.
+    pub targets: Vec<TargetResult>,
+    /// Training loss per step.
+    pub train_loss: Vec<(usize, f64)>,
+    /// Source-validation metric per evaluation.
+    pub val_metric: Vec<(usize, f64)>,
+    /// Feature vectors of a sample of utterances (first trial only), for the embedding map.
+    #[serde(default)]
+    pub embedding: Option<Embedding>,
+    /// Wall-clock seconds the trial took.
+    pub seconds: f64,
+}
+
+impl TrialRecord {
+    /// Reads a finished trial's record, if one exists and is whole.
+    pub fn load(path: &Path) -> Option<Self> {
+        let text = std::fs::read_to_string(path).ok()?;
+        match serde_json::from_str(&text) {
+            Ok(rec) => Some(rec),
+            Err(err) => {
+                tracing::warn!("{}: ignoring unreadable trial record ({err})", path.display());
+                None
+            }
+        }
+    }
+
+    /// Writes the record atomically (temporary file, then rename).
+    pub fn save(&self, path: &Path) -> Result<()> {
+        let json = serde_json::to_vec_pretty(self)?;
+        write_atomic(path, &json)
+    }
+}
+
+/// Writes `bytes` to `path` through a temporary file in the same folder and a rename.
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
+    let dir = path.parent().unwrap_or(Path::new("."));
+    std::fs::create_dir_all(dir).with_context(|| format!("{}: cannot create folder", dir.display()))?;
+    let mut tmp = tempfile::NamedTempFile::new_in(dir)
+        .with_context(|| format!("{}: cannot create temporary file", dir.display()))?;
+    std::io::Write::write_all(&mut tmp, bytes)
+        .with_context(|| format!("{}: cannot write", path.display()))?;
+    tmp.persist(path)
+        .with_context(|| format!("{}: cannot move into place", path.display()))?;
+    Ok(())
+}
