@@ -125,16 +125,27 @@ pub fn write_report(dir: &Path, input: &ReportInput) -> Result<(PathBuf, PathBuf
             .collect();
         let mut loss = LineChart::new(&format!("Training loss, task {task}, trial 0"), "step", "loss");
         let mut val = LineChart::new(&format!("Source-validation UAR, task {task}, trial 0"), "step", "UAR");
+        let (mut any_loss, mut any_val) = (false, false);
         for r in &first_trials {
-            loss = loss.with_series(Series::new(&r.key.method, smooth(&r.train_loss)));
-            val = val.with_series(Series::new(
-                &r.key.method,
-                r.val_metric.iter().map(|&(s, v)| (s as f64, v)).collect(),
-            ));
+            if !r.train_loss.is_empty() {
+                any_loss = true;
+                loss = loss.with_series(Series::new(&r.key.method, smooth(&r.train_loss)));
+            }
+            if !r.val_metric.is_empty() {
+                any_val = true;
+                val = val.with_series(Series::new(
+                    &r.key.method,
+                    r.val_metric.iter().map(|&(s, v)| (s as f64, v)).collect(),
+                ));
+            }
         }
-        if !first_trials.is_empty() {
+        if any_loss {
             report.figure("Training loss (moving average over 10 steps)", &loss)?;
+        }
+        if any_val {
             report.figure("Validation UAR on held-out source speakers", &val)?;
+        } else {
+            report.paragraph("No source corpus of this task had speakers to spare for validation; the last training step was kept.");
         }
     }
 

@@ -1,0 +1,240 @@
+//! End-to-end tests of the `emoshift` binary on small synthetic corpora:
+//! `run` writes a complete report whose numbers match `metrics.json`, runs
+//! are deterministic, an interrupted run resumes without recomputing
+//! finished trials, and `predict` gives a distribution per unseen file.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::OnceLock;
+
+use serde_json::Value;
+
+fn emoshift() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_emoshift"))
+}
+
+/// Synthetic corpora shared by every test of this file (written once).
+fn corpora() -> &'static Path {
+    static DIR: OnceLock<tempfile::TempDir> = OnceLock::new();
+    DIR.get_or_init(|| {
+        let dir = tempfile::tempdir().unwrap();
+        let out = emoshift()
+            .args(["synth", "--seed", "7", "--scale", "0.25", "--out"])
+            .arg(dir.path())
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "synth failed: {}", String::from_utf8_lossy(&out.stderr));
+        dir
+    })
+    .path()
+}
+
+/// Writes a small experiment into `dir` and returns its path.
+fn experiment(dir: &Path, name: &str, trials: usize) -> PathBuf {
+    let text = format!(
+        r#"
+name = "{name}"
+seed = 3
+trials = {trials}
+threads = 1
+out_dir = "{out}"
+cache_dir = "{cache}"
+
+[data]
+roots = ["{data}"]
+
+[features]
+preset = "da_mldg"
+crop_seconds = 0.5
+
+[model]
+name = "resnet18"
+width = 0.0625
+
+[protocol]
+name = "loco:ravdess,emodb@common4"
+
+[train]
+steps = 6
+batch_size = 4
+eval_every = 3
+patience = 0
+
+[[methods]]
+name = "erm"
+
+[[methods]]
+name = "da_mldg"
+"#,
+        out = dir.join("runs").display(),
+        cache = dir.join("cache").display(),
+        data = corpora().display(),
+    );
+    let path = dir.join(format!("{name}.toml"));
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+fn run(exp: &Path) {
+    let out = emoshift().arg("run").arg(exp).output().unwrap();
+    assert!(
+        out.status.success(),
+        "run failed:\n{}\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+fn metrics(run_dir: &Path) -> Value {
+    serde_json::from_str(&std::fs::read_to_string(run_dir.join("metrics.json")).unwrap()).unwrap()
+}
+
+/// Per-trial accuracies keyed by task, method, trial and target.
+fn trial_accuracies(m: &Value) -> Vec<(String, f64)> {
+    m["trials"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|t| {
+            let key = format!("{}/{}/{}", t["task"], t["method"], t["trial"]);
+            t["targets"]
+                .as_object()
+                .unwrap()
+                .iter()
+                .map(move |(corpus, r)| (format!("{key}/{corpus}"), r["accuracy"].as_f64().unwrap()))
+                .collect::<Vec<_>>()
+        })
+        .collect()
+}
+
+#[test]
+fn run_writes_a_report_matching_its_metrics() {
+    let dir = tempfile::tempdir().unwrap();
+    run(&experiment(dir.path(), "e2e", 2));
+    let run_dir = dir.path().join("runs/e2e");
+    for file in ["metrics.json", "predictions.csv", "report.md", "report.html", "experiment.json"] {
+        assert!(run_dir.join(file).is_file(), "{file} missing");
+    }
+    let m = metrics(&run_dir);
+    // Two tasks (each corpus held out once) × two methods × two trials.
+    assert_eq!(m["trials"].as_array().unwrap().len(), 8);
+    let md = std::fs::read_to_string(run_dir.join("report.md")).unwrap();
+    let html = std::fs::read_to_string(run_dir.join("report.html")).unwrap();
+    for section in ["Results", "Confusion matrices", "Training", "Embedding map", "Data"] {
+        assert!(md.contains(section), "report.md lacks section {section}");
+        assert!(html.contains(section), "report.html lacks section {section}");
+    }
+    assert!(html.contains("<svg"), "report.html has no inline figure");
+    // Every aggregated accuracy in metrics.json appears in the report as mean ± std (percent).
+    let cells = m["summary"]["cells"].as_object().unwrap();
+    for (method, row) in cells {
+        for cell in row.as_array().unwrap() {
+            let acc = &cell["metrics"]["accuracy"];
+            let mean = acc["mean"].as_f64().unwrap() * 100.0;
+            let std = acc["std"].as_f64().unwrap() * 100.0;
+            let text = format!("{mean:.2} ± {std:.2}");
+            assert!(md.contains(&text), "report.md lacks {method}'s accuracy {text}");
+        }
+    }
+    // predictions.csv: a header and one row per test utterance per trial.
+    let csv = std::fs::read_to_string(run_dir.join("predictions.csv")).unwrap();
+    let rows = csv.lines().count() - 1;
+    let expected: u64 = m["trials"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|t| t["targets"].as_object().unwrap().values().map(|r| r["n_samples"].as_u64().unwrap()))
+        .sum();
+    assert_eq!(rows as u64, expected);
+}
+
+#[test]
+fn same_seed_gives_the_same_numbers() {
+    let a = tempfile::tempdir().unwrap();
+    let b = tempfile::tempdir().unwrap();
+    run(&experiment(a.path(), "det", 1));
+    run(&experiment(b.path(), "det", 1));
+    let ma = trial_accuracies(&metrics(&a.path().join("runs/det")));
+    let mb = trial_accuracies(&metrics(&b.path().join("runs/det")));
+    assert_eq!(ma, mb);
+    let pa = std::fs::read_to_string(a.path().join("runs/det/predictions.csv")).unwrap();
+    let pb = std::fs::read_to_string(b.path().join("runs/det/predictions.csv")).unwrap();
+    assert_eq!(pa, pb, "predictions differ between identical runs");
+}
+
+#[test]
+fn interrupted_run_resumes_without_recomputing_finished_trials() {
+    let dir = tempfile::tempdir().unwrap();
+    let exp = experiment(dir.path(), "resume", 2);
+    run(&exp);
+    let run_dir = dir.path().join("runs/resume");
+    let before = trial_accuracies(&metrics(&run_dir));
+    // Simulate an interruption after the first trial of one task and method:
+    // the second trial's record and model are gone.
+    let trials_dir = run_dir.join("trials/emodb");
+    let kept = trials_dir.join("erm__trial0.json");
+    let lost = trials_dir.join("erm__trial1.json");
+    assert!(kept.is_file() && lost.is_file());
+    std::fs::remove_file(&lost).unwrap();
+    std::fs::remove_dir_all(run_dir.join("models/emodb/erm__trial1")).unwrap();
+    let kept_time = std::fs::metadata(&kept).unwrap().modified().unwrap();
+    run(&exp);
+    assert!(lost.is_file(), "the missing trial was not rerun");
+    assert_eq!(
+        std::fs::metadata(&kept).unwrap().modified().unwrap(),
+        kept_time,
+        "a finished trial was recomputed"
+    );
+    assert_eq!(trial_accuracies(&metrics(&run_dir)), before);
+}
+
+#[test]
+fn predict_gives_a_distribution_per_unseen_file() {
+    let dir = tempfile::tempdir().unwrap();
+    run(&experiment(dir.path(), "pred", 1));
+    let model = dir.path().join("runs/pred/models/emodb/erm__trial0");
+    // Files the model never saw: freshly synthesised with another seed.
+    let unseen = tempfile::tempdir().unwrap();
+    let out = emoshift()
+        .args(["synth", "--seed", "99", "--scale", "0.1", "--out"])
+        .arg(unseen.path())
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let folder = unseen.path().join("EmoDB");
+    let out = emoshift()
+        .arg("predict")
+        .arg(&model)
+        .arg(&folder)
+        .args(["--format", "json", "--segments"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "predict failed: {}", String::from_utf8_lossy(&out.stderr));
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let classes = v["classes"].as_array().unwrap().len();
+    assert_eq!(classes, 4);
+    let rows = v["predictions"].as_array().unwrap();
+    let files: std::collections::BTreeSet<&str> = rows.iter().map(|r| r["file"].as_str().unwrap()).collect();
+    assert!(files.len() >= 5, "only {} files predicted", files.len());
+    for r in rows {
+        let p: Vec<f64> = r["probs"].as_array().unwrap().iter().map(|x| x.as_f64().unwrap()).collect();
+        assert_eq!(p.len(), classes);
+        assert!(p.iter().all(|x| (0.0..=1.0).contains(x)));
+        assert!((p.iter().sum::<f64>() - 1.0).abs() < 1e-4, "probabilities sum to {}", p.iter().sum::<f64>());
+        let arousal = r["p_high_arousal"].as_f64().unwrap();
+        assert!((0.0..=1.0 + 1e-6).contains(&arousal));
+    }
+}
+
+#[test]
+fn experiment_errors_name_the_key_and_the_allowed_values() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = experiment(dir.path(), "bad", 1);
+    let text = std::fs::read_to_string(&path).unwrap().replace("preset = \"da_mldg\"", "preset = \"nope\"");
+    std::fs::write(&path, text).unwrap();
+    let out = emoshift().arg("run").arg(&path).output().unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("features.preset"), "{err}");
+    assert!(err.contains("da_mldg"), "valid presets not listed: {err}");
+}
