@@ -38,6 +38,9 @@
 //!   CREMA-D and EmoDB; here every split is speaker-independent, 70/15/15.
 //! - `loco:<corpus>,<corpus>,…[@<label set>]` — leave-one-corpus-out over any list
 //!   (label set `common4` by default); see [`Protocol::leave_one_corpus_out`].
+//! - `matrix:<corpus>,<corpus>,…[@<label set>]` — cross-corpus matrix over any list:
+//!   each corpus trains alone and is tested on every corpus, its own test part (the
+//!   intra-corpus result) included; see [`Protocol::cross_corpus_matrix`].
 
 use serde::{Deserialize, Serialize};
 
@@ -109,7 +112,7 @@ pub struct Protocol {
     pub tasks: Vec<Task>,
 }
 
-/// Fixed protocol names accepted by [`Protocol::by_name`] (plus `loco:…`).
+/// Fixed protocol names accepted by [`Protocol::by_name`] (plus `loco:…` and `matrix:…`).
 pub const PROTOCOL_NAMES: [&str; 9] = [
     "da_mldg",
     "da_mldg_english",
@@ -164,14 +167,25 @@ fn task(
 impl Protocol {
     /// The named protocol (see the module doc); the error lists the valid names.
     pub fn by_name(name: &str) -> Result<Protocol> {
-        if let Some(spec) = name.strip_prefix("loco:") {
+        let list_spec = |spec: &'_ str| -> (Vec<String>, String) {
             let (list, label_set) = spec.split_once('@').unwrap_or((spec, "common4"));
-            let corpora: Vec<&str> = list
+            let corpora = list
                 .split(',')
                 .map(str::trim)
                 .filter(|s| !s.is_empty())
+                .map(String::from)
                 .collect();
-            return Protocol::leave_one_corpus_out(&corpora, label_set);
+            (corpora, label_set.to_string())
+        };
+        if let Some(spec) = name.strip_prefix("loco:") {
+            let (corpora, label_set) = list_spec(spec);
+            let corpora: Vec<&str> = corpora.iter().map(String::as_str).collect();
+            return Protocol::leave_one_corpus_out(&corpora, &label_set);
+        }
+        if let Some(spec) = name.strip_prefix("matrix:") {
+            let (corpora, label_set) = list_spec(spec);
+            let corpora: Vec<&str> = corpora.iter().map(String::as_str).collect();
+            return Protocol::cross_corpus_matrix(&corpora, &corpora, &label_set);
         }
         let dg = TaskKind::DomainGeneralisation;
         let protocol = match name {
@@ -280,6 +294,7 @@ impl Protocol {
             _ => {
                 let mut valid: Vec<&str> = PROTOCOL_NAMES.to_vec();
                 valid.push("loco:<corpus>,<corpus>,…[@<label set>]");
+                valid.push("matrix:<corpus>,<corpus>,…[@<label set>]");
                 return Err(CorpusError::unknown("protocol", name, &valid));
             }
         };

@@ -155,6 +155,21 @@ fn leave_one_corpus_out_over_any_list() {
 }
 
 #[test]
+fn cross_corpus_matrix_over_any_list() {
+    let p = Protocol::by_name("matrix:crema_d,EmoDB@common4").unwrap();
+    assert_eq!(p.tasks.len(), 2);
+    assert_eq!(p.tasks[0].name, "crema_d->all");
+    assert_eq!(p.tasks[0].train_corpora, ["crema_d"]);
+    assert_eq!(p.tasks[0].target_corpora, ["crema_d", "emodb"]);
+    assert_eq!(p.tasks[1].train_corpora, ["emodb"]);
+    assert!(p.tasks.iter().all(|t| t.label_set == "common4"));
+    let err = Protocol::by_name("matrix:tess,voxceleb")
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("voxceleb"), "{err}");
+}
+
+#[test]
 fn unknown_protocol_lists_the_names() {
     let err = Protocol::by_name("scenario9").unwrap_err().to_string();
     assert!(
