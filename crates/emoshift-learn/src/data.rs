@@ -199,7 +199,10 @@ pub fn stack(
     let n = items.len() as i64;
     let tensor = match layout {
         InputLayout::Spectrogram => {
-            let data: Vec<f32> = items.iter().flat_map(|f| f.data.iter().copied()).collect();
+            let mut data = Vec::with_capacity(items.len() * bins * frames);
+            for f in items {
+                data.extend_from_slice(&f.data);
+            }
             Tensor::from_slice(&data).view([n, 1, bins as i64, frames as i64])
         }
         InputLayout::Sequence => {
