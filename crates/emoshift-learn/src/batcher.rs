@@ -221,7 +221,15 @@ pub fn random_crop(features: &Features, frames: usize, rng: &mut ChaCha8Rng) -> 
     let n = features.n_frames;
     if n >= frames {
         let start = rng.random_range(0..=n - frames);
-        features.window(start as isize, frames, 0.0)
+        let mut data = Vec::with_capacity(features.n_bins * frames);
+        for row in features.data.chunks_exact(n) {
+            data.extend_from_slice(&row[start..start + frames]);
+        }
+        Features {
+            n_bins: features.n_bins,
+            n_frames: frames,
+            data,
+        }
     } else {
         tile(features, frames, rng.random_range(0..n))
     }
