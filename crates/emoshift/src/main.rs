@@ -4,6 +4,7 @@
 mod commands;
 mod experiment;
 mod model_dir;
+mod normalize;
 
 use clap::{Parser, Subcommand};
 

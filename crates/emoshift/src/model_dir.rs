@@ -12,6 +12,8 @@ use emoshift_learn::Model;
 use serde::{Deserialize, Serialize};
 use tch::Device;
 
+use crate::normalize::BinNorm;
+
 const CONFIG_FILE: &str = "model.json";
 const WEIGHTS_FILE: &str = "weights.safetensors";
 
@@ -30,6 +32,8 @@ pub struct ModelConfig {
     pub layout: InputLayout,
     /// Frames per input window (the training crop).
     pub window_frames: usize,
+    /// Per-bin standardisation fitted on the training data, applied before the network.
+    pub normalization: BinNorm,
     /// Method that trained it (for the record).
     pub method: String,
 }

@@ -116,7 +116,7 @@ fn collect(path: &Path, out: &mut Vec<PathBuf>) -> Result<()> {
 /// The whole-file row first, then one row per window.
 pub fn predict_file(loaded: &LoadedModel, file: &Path, hop_seconds: Option<f32>, device: Device) -> Result<Vec<Row>> {
     let cfg = &loaded.config;
-    let features = cfg.features.compute_file(file)?;
+    let features = cfg.normalization.apply(&cfg.features.compute_file(file)?);
     let fps = cfg.features.frames_per_second();
     let frames = cfg.window_frames;
     let hop = hop_seconds

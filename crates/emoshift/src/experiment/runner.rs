@@ -27,6 +27,7 @@ use super::config::Experiment;
 use super::results::{Embedding, Prediction, TargetResult, TrialKey, TrialRecord};
 use super::split::{split_task, Labelled, TaskData};
 use crate::model_dir::{self, ModelConfig};
+use crate::normalize::BinNorm;
 
 /// Most points of the embedding map stored per trial.
 const EMBEDDING_POINTS: usize = 600;
@@ -201,9 +202,9 @@ struct TrialContext<'a> {
     run_dir: &'a Path,
 }
 
-fn examples(part: &Labelled, data: &RunData) -> Vec<Example> {
+fn examples(part: &Labelled, data: &RunData, norm: &BinNorm) -> Vec<Example> {
     part.iter()
-        .map(|(u, label)| Example::new(data.features[&u.path].clone(), *label))
+        .map(|(u, label)| Example::new(norm.apply(&data.features[&u.path]), *label))
         .collect()
 }
 
@@ -226,6 +227,14 @@ fn run_trial(ctx: &TrialContext, method_run: &MethodRun, key: TrialKey) -> Resul
     let seed = exp.seed + key.trial as u64;
     let n_classes = ctx.labels.num_classes();
     let mut rng = ChaCha8Rng::seed_from_u64(seed ^ 0x5C4A_3B1E);
+    let norm = BinNorm::fit(
+        ctx.split
+            .sources
+            .iter()
+            .flat_map(|s| &s.train)
+            .map(|(u, _)| &ctx.data.features[&u.path]),
+    )
+    .context("no training utterances to fit the feature standardisation on")?;
 
     let mut domains: Vec<Domain> = ctx
         .split
@@ -233,7 +242,7 @@ fn run_trial(ctx: &TrialContext, method_run: &MethodRun, key: TrialKey) -> Resul
         .iter()
         .map(|s| Domain {
             name: s.corpus.clone(),
-            examples: examples(&s.train, ctx.data),
+            examples: examples(&s.train, ctx.data, &norm),
         })
         .collect();
     if method_run.scrambled {
@@ -247,7 +256,7 @@ fn run_trial(ctx: &TrialContext, method_run: &MethodRun, key: TrialKey) -> Resul
             .split
             .targets
             .iter()
-            .flat_map(|t| examples(&t.adapt, ctx.data))
+            .flat_map(|t| examples(&t.adapt, ctx.data, &norm))
             .collect();
         if adapt.is_empty() {
             bail!(
@@ -271,7 +280,7 @@ fn run_trial(ctx: &TrialContext, method_run: &MethodRun, key: TrialKey) -> Resul
         .filter(|s| !s.val.is_empty())
         .map(|s| Domain {
             name: s.corpus.clone(),
-            examples: examples(&s.val, ctx.data),
+            examples: examples(&s.val, ctx.data, &norm),
         })
         .collect();
     let val_set = if val_domains.is_empty() {
@@ -323,7 +332,12 @@ fn run_trial(ctx: &TrialContext, method_run: &MethodRun, key: TrialKey) -> Resul
     let classes = ctx.labels.class_names();
     let mut targets = Vec::new();
     for target in &ctx.split.targets {
-        let feats: Vec<&Features> = target.test.iter().map(|(u, _)| &ctx.data.features[&u.path]).collect();
+        let normed: Vec<Features> = target
+            .test
+            .iter()
+            .map(|(u, _)| norm.apply(&ctx.data.features[&u.path]))
+            .collect();
+        let feats: Vec<&Features> = normed.iter().collect();
         let probs = predict_proba(method.as_ref(), &feats, &predict_cfg)?;
         let y: Vec<usize> = target.test.iter().map(|(_, l)| *l).collect();
         let metrics = emoshift_eval::metrics::evaluate(&y, &probs, &classes)?;
@@ -346,7 +360,7 @@ fn run_trial(ctx: &TrialContext, method_run: &MethodRun, key: TrialKey) -> Resul
         });
     }
     let embedding = if key.trial == 0 && !method_run.scrambled {
-        Some(embedding_sample(ctx, method.as_ref(), &predict_cfg, &mut rng)?)
+        Some(embedding_sample(ctx, method.as_ref(), &predict_cfg, &norm, &mut rng)?)
     } else {
         None
     };
@@ -360,6 +374,7 @@ fn run_trial(ctx: &TrialContext, method_run: &MethodRun, key: TrialKey) -> Resul
             features: ctx.spec.clone(),
             layout,
             window_frames: crop_frames,
+            normalization: norm,
             method: method_run.label.clone(),
         },
         method.model(),
@@ -383,6 +398,7 @@ fn embedding_sample(
     ctx: &TrialContext,
     method: &dyn emoshift_learn::Method,
     cfg: &PredictConfig,
+    norm: &BinNorm,
     rng: &mut ChaCha8Rng,
 ) -> Result<Embedding> {
     let mut pool: Vec<(&Utterance, usize)> = ctx
@@ -396,7 +412,8 @@ fn embedding_sample(
     pool.shuffle(rng);
     pool.truncate(EMBEDDING_POINTS);
     pool.sort_by(|a, b| (&a.0.corpus, &a.0.id).cmp(&(&b.0.corpus, &b.0.id)));
-    let feats: Vec<&Features> = pool.iter().map(|(u, _)| &ctx.data.features[&u.path]).collect();
+    let normed: Vec<Features> = pool.iter().map(|(u, _)| norm.apply(&ctx.data.features[&u.path])).collect();
+    let feats: Vec<&Features> = normed.iter().collect();
     let vectors = embed(method, &feats, cfg)?;
     Ok(Embedding {
         corpus: pool.iter().map(|(u, _)| u.corpus.clone()).collect(),
