@@ -81,9 +81,11 @@ pub struct FeatureConfig {
     pub preset: String,
     /// Training crop length in seconds (the DA-MLDG paper uses 2 s).
     pub crop_seconds: f32,
-    /// On-the-fly augmentations of the cached features during training.
+    /// On-the-fly augmentations of the cached features during training
+    /// (time stretch, time shift, SpecAugment masks): training reads cached
+    /// feature matrices, so the waveform augmentations do not apply here.
     #[serde(default)]
-    pub augment: Option<emoshift_audio::augment::AugmentConfig>,
+    pub augment: Option<emoshift_audio::augment::FeatureAugment>,
 }
 
 impl Default for FeatureConfig {
@@ -248,6 +250,14 @@ impl Experiment {
             emoshift_corpus::Protocol::by_name(&name)
                 .map_err(|e| anyhow::anyhow!("key `protocol.name`: {e}"))?;
         }
+        if let Some(augment) = &self.features.augment {
+            emoshift_audio::augment::AugmentConfig {
+                features: augment.clone(),
+                ..Default::default()
+            }
+            .validate()
+            .map_err(|e| anyhow::anyhow!("key `features.augment`: {e}"))?;
+        }
         if self.methods.is_empty() {
             bail!("key `methods`: list at least one method ([[methods]] name = \"erm\")");
         }
@@ -260,5 +270,42 @@ impl Experiment {
     /// Folder of this run's results.
     pub fn run_dir(&self) -> PathBuf {
         self.out_dir.join(&self.name)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_example_experiment_is_valid() {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples");
+        let mut seen = 0;
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.extension().is_some_and(|e| e == "toml") {
+                Experiment::load(&path).unwrap_or_else(|e| panic!("{}: {e:#}", path.display()));
+                seen += 1;
+            }
+        }
+        assert!(seen >= 6, "only {seen} example experiments found");
+    }
+
+    #[test]
+    fn unknown_keys_and_names_are_reported_with_what_is_allowed() {
+        let base = std::fs::read_to_string(
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/demo.toml"),
+        )
+        .unwrap();
+        let bad_key = base.replace("trials = 3", "trails = 3");
+        let err = toml::from_str::<Experiment>(&bad_key).unwrap_err().to_string();
+        assert!(err.contains("trails"), "{err}");
+        let bad_method = base.replace("name = \"rsc\"", "name = \"rcs\"");
+        let err = toml::from_str::<Experiment>(&bad_method).unwrap_err().to_string();
+        assert!(err.contains("rcs") && err.contains("da_mldg"), "{err}");
+        let mut exp: Experiment = toml::from_str(&base).unwrap();
+        exp.protocol.name = OneOrMany::One("loco:ravdess,nope".into());
+        let err = format!("{:#}", exp.validate().unwrap_err());
+        assert!(err.contains("nope") && err.contains("crema_d"), "{err}");
     }
 }

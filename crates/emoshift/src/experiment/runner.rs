@@ -302,7 +302,11 @@ fn run_trial(ctx: &TrialContext, method_run: &MethodRun, key: TrialKey) -> Resul
     };
     let mut batcher = DomainBatcher::new(&train_set, batcher_cfg, layout, seed, ctx.device)?;
     if let Some(augment) = &exp.features.augment {
-        batcher = batcher.with_augment(Box::new(FeatureAugment::new(augment.clone())?));
+        let cfg = emoshift_audio::augment::AugmentConfig {
+            features: augment.clone(),
+            ..Default::default()
+        };
+        batcher = batcher.with_augment(Box::new(FeatureAugment::new(cfg)?));
     }
     let model_dir = key.model_dir(ctx.run_dir);
     let train_cfg = TrainConfig {
