@@ -30,7 +30,8 @@ impl FeatureAugment {
 impl Augment for FeatureAugment {
     fn apply(&self, features: &mut Features, rng: &mut ChaCha8Rng) {
         let frames = features.n_frames;
-        apply_features(&self.cfg, features, rng).expect("configuration validated in FeatureAugment::new");
+        apply_features(&self.cfg, features, rng)
+            .expect("configuration validated in FeatureAugment::new");
         // A time stretch changes the length: cut or pad back so the batch stacks.
         if features.n_frames != frames {
             let floor = features.data.iter().copied().fold(f32::INFINITY, f32::min);

@@ -171,7 +171,10 @@ impl ParamStore {
         }
         tch::no_grad(|| {
             for (name, dst) in targets {
-                let (_, src) = named.iter().find(|(n, _)| n == name).expect("checked above");
+                let (_, src) = named
+                    .iter()
+                    .find(|(n, _)| n == name)
+                    .expect("checked above");
                 dst.shallow_clone()
                     .copy_(&src.to_kind(dst.kind()).to_device(self.device));
             }

@@ -40,7 +40,8 @@ pub struct ModelConfig {
 
 /// Writes `model.json` and `weights.safetensors` into `dir`.
 pub fn save(dir: &Path, config: &ModelConfig, model: &dyn Model) -> Result<()> {
-    std::fs::create_dir_all(dir).with_context(|| format!("{}: cannot create folder", dir.display()))?;
+    std::fs::create_dir_all(dir)
+        .with_context(|| format!("{}: cannot create folder", dir.display()))?;
     let json = serde_json::to_vec_pretty(config)?;
     crate::experiment::results::write_atomic(&dir.join(CONFIG_FILE), &json)?;
     model.store().save(&dir.join(WEIGHTS_FILE))?;

@@ -85,7 +85,11 @@ mod tests {
     fn constant_bins_stay_finite_and_empty_input_fits_nothing() {
         let a = Features::new(1, 3, vec![4.0, 4.0, 4.0]).unwrap();
         let norm = BinNorm::fit([&a]).unwrap();
-        assert!(norm.apply(&a).data.iter().all(|v| v.is_finite() && *v == 0.0));
+        assert!(norm
+            .apply(&a)
+            .data
+            .iter()
+            .all(|v| v.is_finite() && *v == 0.0));
         assert!(BinNorm::fit(std::iter::empty()).is_none());
     }
 }

@@ -23,7 +23,11 @@ fn corpora() -> &'static Path {
             .arg(dir.path())
             .output()
             .unwrap();
-        assert!(out.status.success(), "synth failed: {}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "synth failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         dir
     })
     .path()
@@ -101,7 +105,9 @@ fn trial_accuracies(m: &Value) -> Vec<(String, f64)> {
                 .as_object()
                 .unwrap()
                 .iter()
-                .map(move |(corpus, r)| (format!("{key}/{corpus}"), r["accuracy"].as_f64().unwrap()))
+                .map(move |(corpus, r)| {
+                    (format!("{key}/{corpus}"), r["accuracy"].as_f64().unwrap())
+                })
                 .collect::<Vec<_>>()
         })
         .collect()
@@ -112,7 +118,13 @@ fn run_writes_a_report_matching_its_metrics() {
     let dir = tempfile::tempdir().unwrap();
     run(&experiment(dir.path(), "e2e", 2));
     let run_dir = dir.path().join("runs/e2e");
-    for file in ["metrics.json", "predictions.csv", "report.md", "report.html", "experiment.json"] {
+    for file in [
+        "metrics.json",
+        "predictions.csv",
+        "report.md",
+        "report.html",
+        "experiment.json",
+    ] {
         assert!(run_dir.join(file).is_file(), "{file} missing");
     }
     let m = metrics(&run_dir);
@@ -120,9 +132,18 @@ fn run_writes_a_report_matching_its_metrics() {
     assert_eq!(m["trials"].as_array().unwrap().len(), 8);
     let md = std::fs::read_to_string(run_dir.join("report.md")).unwrap();
     let html = std::fs::read_to_string(run_dir.join("report.html")).unwrap();
-    for section in ["Results", "Confusion matrices", "Training", "Embedding map", "Data"] {
+    for section in [
+        "Results",
+        "Confusion matrices",
+        "Training",
+        "Embedding map",
+        "Data",
+    ] {
         assert!(md.contains(section), "report.md lacks section {section}");
-        assert!(html.contains(section), "report.html lacks section {section}");
+        assert!(
+            html.contains(section),
+            "report.html lacks section {section}"
+        );
     }
     assert!(html.contains("<svg"), "report.html has no inline figure");
     // Every aggregated accuracy in metrics.json appears in the report as mean ± std (percent).
@@ -133,7 +154,10 @@ fn run_writes_a_report_matching_its_metrics() {
             let mean = acc["mean"].as_f64().unwrap() * 100.0;
             let std = acc["std"].as_f64().unwrap() * 100.0;
             let text = format!("{mean:.2} ± {std:.2}");
-            assert!(md.contains(&text), "report.md lacks {method}'s accuracy {text}");
+            assert!(
+                md.contains(&text),
+                "report.md lacks {method}'s accuracy {text}"
+            );
         }
     }
     // predictions.csv: a header and one row per test utterance per trial.
@@ -143,7 +167,13 @@ fn run_writes_a_report_matching_its_metrics() {
         .as_array()
         .unwrap()
         .iter()
-        .flat_map(|t| t["targets"].as_object().unwrap().values().map(|r| r["n_samples"].as_u64().unwrap()))
+        .flat_map(|t| {
+            t["targets"]
+                .as_object()
+                .unwrap()
+                .values()
+                .map(|r| r["n_samples"].as_u64().unwrap())
+        })
         .sum();
     assert_eq!(rows as u64, expected);
 }
@@ -209,18 +239,32 @@ fn predict_gives_a_distribution_per_unseen_file() {
         .args(["--format", "json", "--segments"])
         .output()
         .unwrap();
-    assert!(out.status.success(), "predict failed: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "predict failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let v: Value = serde_json::from_slice(&out.stdout).unwrap();
     let classes = v["classes"].as_array().unwrap().len();
     assert_eq!(classes, 4);
     let rows = v["predictions"].as_array().unwrap();
-    let files: std::collections::BTreeSet<&str> = rows.iter().map(|r| r["file"].as_str().unwrap()).collect();
+    let files: std::collections::BTreeSet<&str> =
+        rows.iter().map(|r| r["file"].as_str().unwrap()).collect();
     assert!(files.len() >= 5, "only {} files predicted", files.len());
     for r in rows {
-        let p: Vec<f64> = r["probs"].as_array().unwrap().iter().map(|x| x.as_f64().unwrap()).collect();
+        let p: Vec<f64> = r["probs"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|x| x.as_f64().unwrap())
+            .collect();
         assert_eq!(p.len(), classes);
         assert!(p.iter().all(|x| (0.0..=1.0).contains(x)));
-        assert!((p.iter().sum::<f64>() - 1.0).abs() < 1e-4, "probabilities sum to {}", p.iter().sum::<f64>());
+        assert!(
+            (p.iter().sum::<f64>() - 1.0).abs() < 1e-4,
+            "probabilities sum to {}",
+            p.iter().sum::<f64>()
+        );
         let arousal = r["p_high_arousal"].as_f64().unwrap();
         assert!((0.0..=1.0 + 1e-6).contains(&arousal));
     }
@@ -230,7 +274,9 @@ fn predict_gives_a_distribution_per_unseen_file() {
 fn experiment_errors_name_the_key_and_the_allowed_values() {
     let dir = tempfile::tempdir().unwrap();
     let path = experiment(dir.path(), "bad", 1);
-    let text = std::fs::read_to_string(&path).unwrap().replace("preset = \"da_mldg\"", "preset = \"nope\"");
+    let text = std::fs::read_to_string(&path)
+        .unwrap()
+        .replace("preset = \"da_mldg\"", "preset = \"nope\"");
     std::fs::write(&path, text).unwrap();
     let out = emoshift().arg("run").arg(&path).output().unwrap();
     assert!(!out.status.success());

@@ -60,10 +60,15 @@ name = "erm"
     )
     .unwrap();
     let out = Command::new(bin).arg("run").arg(&exp).output().unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    let metrics: Value =
-        serde_json::from_str(&std::fs::read_to_string(dir.path().join("runs/sanity/metrics.json")).unwrap())
-            .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let metrics: Value = serde_json::from_str(
+        &std::fs::read_to_string(dir.path().join("runs/sanity/metrics.json")).unwrap(),
+    )
+    .unwrap();
     let accuracy = |task: &str, target: &str| -> f64 {
         metrics["trials"]
             .as_array()
@@ -78,6 +83,12 @@ name = "erm"
     let within = accuracy("crema_d->all", "crema_d");
     let unseen = accuracy("emodb", "emodb");
     println!("within-corpus accuracy {within:.3}, unseen-corpus accuracy {unseen:.3}");
-    assert!(within >= 0.5, "within-corpus accuracy {within} is not well above chance {chance}");
-    assert!(unseen >= 0.35, "unseen-corpus accuracy {unseen} is not above chance {chance}");
+    assert!(
+        within >= 0.5,
+        "within-corpus accuracy {within} is not well above chance {chance}"
+    );
+    assert!(
+        unseen >= 0.35,
+        "unseen-corpus accuracy {unseen} is not above chance {chance}"
+    );
 }

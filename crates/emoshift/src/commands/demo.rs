@@ -65,7 +65,10 @@ pub fn run(args: Args) -> Result<()> {
         synth.seconds() / 60.0,
         synth.corpora.len()
     );
-    println!("2/3 scanning, extracting features, training ({} trials per method)", exp.trials);
+    println!(
+        "2/3 scanning, extracting features, training ({} trials per method)",
+        exp.trials
+    );
     let outcome = experiment::run(&exp)?;
     println!("3/3 results (accuracy %, mean ± std over trials, on each unseen target corpus)\n");
     println!("{}", summary_table(&outcome.summary));
@@ -84,7 +87,12 @@ pub fn summary_table(summary: &Summary) -> String {
         .len()
         == summary.columns.len();
     let headings: Vec<String> = summary.columns.iter().map(|c| c.heading(single)).collect();
-    let width = headings.iter().map(|h| h.chars().count()).max().unwrap_or(0).max(13);
+    let width = headings
+        .iter()
+        .map(|h| h.chars().count())
+        .max()
+        .unwrap_or(0)
+        .max(13);
     let mut out = String::new();
     let _ = write!(out, "{:<14}", "method");
     for h in &headings {

@@ -53,7 +53,11 @@ fn collect_audio(path: &Path, out: &mut Vec<PathBuf>) -> Result<()> {
         out.extend(found);
         return Ok(());
     }
-    let ext = path.extension().and_then(|e| e.to_str()).unwrap_or_default().to_ascii_lowercase();
+    let ext = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .unwrap_or_default()
+        .to_ascii_lowercase();
     match ext.as_str() {
         "csv" | "jsonl" => {
             let manifest = emoshift_corpus::Manifest::read(path)?;
@@ -71,9 +75,12 @@ fn collect_audio(path: &Path, out: &mut Vec<PathBuf>) -> Result<()> {
 
 fn walk(dir: &Path) -> Result<Vec<PathBuf>> {
     let mut files = Vec::new();
-    let entries = std::fs::read_dir(dir).with_context(|| format!("{}: cannot list folder", dir.display()))?;
+    let entries =
+        std::fs::read_dir(dir).with_context(|| format!("{}: cannot list folder", dir.display()))?;
     for entry in entries {
-        let path = entry.with_context(|| format!("{}: cannot list folder", dir.display()))?.path();
+        let path = entry
+            .with_context(|| format!("{}: cannot list folder", dir.display()))?
+            .path();
         if path.is_dir() {
             files.extend(walk(&path)?);
         } else if path

@@ -100,10 +100,17 @@ pub fn run(args: Args) -> Result<()> {
 
 fn collect(path: &Path, out: &mut Vec<PathBuf>) -> Result<()> {
     if path.is_dir() {
-        let mut entries: Vec<PathBuf> = std::fs::read_dir(path)?.filter_map(|e| e.ok().map(|e| e.path())).collect();
+        let mut entries: Vec<PathBuf> = std::fs::read_dir(path)?
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .collect();
         entries.sort();
         for e in entries {
-            if e.is_dir() || e.extension().is_some_and(|x| ["wav", "flac", "mp3", "ogg"].contains(&x.to_string_lossy().to_ascii_lowercase().as_str())) {
+            if e.is_dir()
+                || e.extension().is_some_and(|x| {
+                    ["wav", "flac", "mp3", "ogg"]
+                        .contains(&x.to_string_lossy().to_ascii_lowercase().as_str())
+                })
+            {
                 collect(&e, out)?;
             }
         }
@@ -114,7 +121,12 @@ fn collect(path: &Path, out: &mut Vec<PathBuf>) -> Result<()> {
 }
 
 /// The whole-file row first, then one row per window.
-pub fn predict_file(loaded: &LoadedModel, file: &Path, hop_seconds: Option<f32>, device: Device) -> Result<Vec<Row>> {
+pub fn predict_file(
+    loaded: &LoadedModel,
+    file: &Path,
+    hop_seconds: Option<f32>,
+    device: Device,
+) -> Result<Vec<Row>> {
     let cfg = &loaded.config;
     let features = cfg.normalization.apply(&cfg.features.compute_file(file)?);
     let fps = cfg.features.frames_per_second();
@@ -154,18 +166,24 @@ fn window_starts(n_frames: usize, frames: usize, hop: usize, n: usize) -> Vec<us
     if n_frames <= frames {
         return vec![0];
     }
-    (0..n)
-        .map(|i| (i * hop).min(n_frames - frames))
-        .collect()
+    (0..n).map(|i| (i * hop).min(n_frames - frames)).collect()
 }
 
 fn make_row(classes: &[String], file: &Path, span: Option<(f32, f32)>, probs: Vec<f32>) -> Row {
     let best = emoshift_learn::predict::argmax(&probs);
-    let emotions: Option<Vec<Emotion>> = classes.iter().map(|c| Emotion::from_name(c).ok()).collect();
+    let emotions: Option<Vec<Emotion>> =
+        classes.iter().map(|c| Emotion::from_name(c).ok()).collect();
     let share = |pick: &dyn Fn(Emotion) -> Option<bool>| -> Option<f32> {
         let emotions = emotions.as_ref()?;
         let flags: Option<Vec<bool>> = emotions.iter().map(|&e| pick(e)).collect();
-        Some(flags?.iter().zip(&probs).filter(|(f, _)| **f).map(|(_, p)| p).sum())
+        Some(
+            flags?
+                .iter()
+                .zip(&probs)
+                .filter(|(f, _)| **f)
+                .map(|(_, p)| p)
+                .sum(),
+        )
     };
     Row {
         file: file.to_path_buf(),
@@ -186,11 +204,22 @@ fn print_rows(classes: &[String], rows: &[Row], format: Format) -> Result<()> {
                 classes: &'a [String],
                 predictions: &'a [Row],
             }
-            println!("{}", serde_json::to_string_pretty(&Out { classes, predictions: rows })?);
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&Out {
+                    classes,
+                    predictions: rows
+                })?
+            );
         }
         Format::Csv => {
             let mut w = csv::Writer::from_writer(std::io::stdout());
-            let mut header = vec!["file".to_string(), "start_s".into(), "end_s".into(), "predicted".into()];
+            let mut header = vec![
+                "file".to_string(),
+                "start_s".into(),
+                "end_s".into(),
+                "predicted".into(),
+            ];
             header.extend(classes.iter().map(|c| format!("p_{c}")));
             header.extend(["p_high_arousal".to_string(), "p_positive_valence".into()]);
             w.write_record(&header)?;
@@ -202,8 +231,16 @@ fn print_rows(classes: &[String], rows: &[Row], format: Format) -> Result<()> {
                     r.predicted.clone(),
                 ];
                 rec.extend(r.probs.iter().map(|p| format!("{p:.4}")));
-                rec.push(r.p_high_arousal.map(|p| format!("{p:.4}")).unwrap_or_default());
-                rec.push(r.p_positive_valence.map(|p| format!("{p:.4}")).unwrap_or_default());
+                rec.push(
+                    r.p_high_arousal
+                        .map(|p| format!("{p:.4}"))
+                        .unwrap_or_default(),
+                );
+                rec.push(
+                    r.p_positive_valence
+                        .map(|p| format!("{p:.4}"))
+                        .unwrap_or_default(),
+                );
                 w.write_record(&rec)?;
             }
             w.flush()?;
@@ -231,8 +268,13 @@ fn print_rows(classes: &[String], rows: &[Row], format: Format) -> Result<()> {
                 for p in &r.probs {
                     line.push_str(&format!(" {p:>9.3}"));
                 }
-                let opt = |v: Option<f32>| v.map(|p| format!("{p:.3}")).unwrap_or_else(|| "-".into());
-                line.push_str(&format!(" {:>8} {:>8}", opt(r.p_high_arousal), opt(r.p_positive_valence)));
+                let opt =
+                    |v: Option<f32>| v.map(|p| format!("{p:.3}")).unwrap_or_else(|| "-".into());
+                line.push_str(&format!(
+                    " {:>8} {:>8}",
+                    opt(r.p_high_arousal),
+                    opt(r.p_positive_valence)
+                ));
                 println!("{line}");
             }
         }

@@ -240,7 +240,7 @@ impl Experiment {
         }
         emoshift_audio::FeatureSpec::preset(&self.features.preset)
             .map_err(|e| anyhow::anyhow!("key `features.preset`: {e}"))?;
-        if !(self.features.crop_seconds > 0.0) {
+        if !self.features.crop_seconds.is_finite() || self.features.crop_seconds <= 0.0 {
             bail!(
                 "key `features.crop_seconds` = {}: must be positive",
                 self.features.crop_seconds
@@ -298,10 +298,14 @@ mod tests {
         )
         .unwrap();
         let bad_key = base.replace("trials = 3", "trails = 3");
-        let err = toml::from_str::<Experiment>(&bad_key).unwrap_err().to_string();
+        let err = toml::from_str::<Experiment>(&bad_key)
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("trails"), "{err}");
         let bad_method = base.replace("name = \"rsc\"", "name = \"rcs\"");
-        let err = toml::from_str::<Experiment>(&bad_method).unwrap_err().to_string();
+        let err = toml::from_str::<Experiment>(&bad_method)
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("rcs") && err.contains("da_mldg"), "{err}");
         let mut exp: Experiment = toml::from_str(&base).unwrap();
         exp.protocol.name = OneOrMany::One("loco:ravdess,nope".into());

@@ -48,7 +48,10 @@ pub fn run(exp: &Experiment) -> Result<RunOutcome> {
             })
         })
         .collect();
-    let methods = runner::method_runs(exp).into_iter().map(|m| m.label).collect();
+    let methods = runner::method_runs(exp)
+        .into_iter()
+        .map(|m| m.label)
+        .collect();
     let summary = Summary::new(&records, columns, methods)?;
     summary::write_metrics_json(&run_dir, &exp.name, &summary, &records)?;
     summary::write_predictions_csv(&run_dir, &records)?;

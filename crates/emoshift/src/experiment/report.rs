@@ -8,7 +8,9 @@ use std::path::{Path, PathBuf};
 use anyhow::Result;
 use emoshift_eval::aggregate::MeanStd;
 use emoshift_eval::metrics::ConfusionMatrix;
-use emoshift_eval::report::{ConfusionHeatmap, LineChart, Report, ResultsTable, ScatterPlot, Series};
+use emoshift_eval::report::{
+    ConfusionHeatmap, LineChart, Report, ResultsTable, ScatterPlot, Series,
+};
 use emoshift_eval::tsne::{tsne, TsneConfig};
 use emoshift_eval::Metric;
 
@@ -17,7 +19,12 @@ use super::results::TrialRecord;
 use super::summary::Summary;
 
 /// Metrics that get a results table of their own.
-const TABLE_METRICS: [Metric; 4] = [Metric::Accuracy, Metric::Uar, Metric::MacroF1, Metric::Auroc];
+const TABLE_METRICS: [Metric; 4] = [
+    Metric::Accuracy,
+    Metric::Uar,
+    Metric::MacroF1,
+    Metric::Auroc,
+];
 
 /// What the report needs beyond the records.
 pub struct ReportInput<'a> {
@@ -59,7 +66,11 @@ pub fn write_report(dir: &Path, input: &ReportInput) -> Result<(PathBuf, PathBuf
         .collect::<std::collections::BTreeSet<_>>()
         .len()
         == summary.columns.len();
-    let mut headings: Vec<String> = summary.columns.iter().map(|c| c.heading(single_target)).collect();
+    let mut headings: Vec<String> = summary
+        .columns
+        .iter()
+        .map(|c| c.heading(single_target))
+        .collect();
     let with_means = summary.columns.len() > 1;
     if with_means {
         headings.extend(["UM", "WM", "GM"].map(String::from));
@@ -78,7 +89,10 @@ pub fn write_report(dir: &Path, input: &ReportInput) -> Result<(PathBuf, PathBuf
                 })
                 .collect();
             if with_means {
-                let means = summary.across.get(method).and_then(|m| m.get(metric.name()));
+                let means = summary
+                    .across
+                    .get(method)
+                    .and_then(|m| m.get(metric.name()));
                 let point = |v: Option<f64>| {
                     v.map(|mean| MeanStd {
                         mean: mean * 100.0,
@@ -123,8 +137,16 @@ pub fn write_report(dir: &Path, input: &ReportInput) -> Result<(PathBuf, PathBuf
             .iter()
             .filter(|r| r.key.task == task && r.key.trial == 0)
             .collect();
-        let mut loss = LineChart::new(&format!("Training loss, task {task}, trial 0"), "step", "loss");
-        let mut val = LineChart::new(&format!("Source-validation UAR, task {task}, trial 0"), "step", "UAR");
+        let mut loss = LineChart::new(
+            &format!("Training loss, task {task}, trial 0"),
+            "step",
+            "loss",
+        );
+        let mut val = LineChart::new(
+            &format!("Source-validation UAR, task {task}, trial 0"),
+            "step",
+            "UAR",
+        );
         let (mut any_loss, mut any_val) = (false, false);
         for r in &first_trials {
             if !r.train_loss.is_empty() {
@@ -190,7 +212,10 @@ pub fn write_report(dir: &Path, input: &ReportInput) -> Result<(PathBuf, PathBuf
 
 /// Confusion counts of `method` summed over all tasks, targets and trials
 /// that share the first record's classes.
-fn pooled_confusion(records: &[TrialRecord], method: &str) -> Option<(Vec<String>, ConfusionMatrix)> {
+fn pooled_confusion(
+    records: &[TrialRecord],
+    method: &str,
+) -> Option<(Vec<String>, ConfusionMatrix)> {
     let mine: Vec<&TrialRecord> = records.iter().filter(|r| r.key.method == method).collect();
     let classes = mine.first()?.classes.clone();
     let n = classes.len();

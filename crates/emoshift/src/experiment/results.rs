@@ -24,7 +24,11 @@ impl TrialKey {
         run_dir
             .join("trials")
             .join(sanitize(&self.task))
-            .join(format!("{}__trial{}.json", sanitize(&self.method), self.trial))
+            .join(format!(
+                "{}__trial{}.json",
+                sanitize(&self.method),
+                self.trial
+            ))
     }
 
     /// Folder of this trial's trained model.
@@ -115,7 +119,10 @@ impl TrialRecord {
         match serde_json::from_str(&text) {
             Ok(rec) => Some(rec),
             Err(err) => {
-                tracing::warn!("{}: ignoring unreadable trial record ({err})", path.display());
+                tracing::warn!(
+                    "{}: ignoring unreadable trial record ({err})",
+                    path.display()
+                );
                 None
             }
         }
@@ -131,7 +138,8 @@ impl TrialRecord {
 /// Writes `bytes` to `path` through a temporary file in the same folder and a rename.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
     let dir = path.parent().unwrap_or(Path::new("."));
-    std::fs::create_dir_all(dir).with_context(|| format!("{}: cannot create folder", dir.display()))?;
+    std::fs::create_dir_all(dir)
+        .with_context(|| format!("{}: cannot create folder", dir.display()))?;
     let mut tmp = tempfile::NamedTempFile::new_in(dir)
         .with_context(|| format!("{}: cannot create temporary file", dir.display()))?;
     std::io::Write::write_all(&mut tmp, bytes)

@@ -150,10 +150,20 @@ pub fn run_all(exp: &Experiment, data: &RunData, tasks: &[Task]) -> Result<Vec<T
     let mut done = 0;
     for task in tasks {
         let labels = LabelSet::by_name(&task.label_set)?;
-        let split = split_task(task, &labels, &data.corpora, exp.data.val_fraction, exp.seed)?;
+        let split = split_task(
+            task,
+            &labels,
+            &data.corpora,
+            exp.data.val_fraction,
+            exp.seed,
+        )?;
         for method in &methods {
             if is_transfer(&method.config) && !matches!(task.kind, TaskKind::Transfer { .. }) {
-                tracing::info!("{} / {}: skipped (a transfer method needs a transfer task)", task.name, method.label);
+                tracing::info!(
+                    "{} / {}: skipped (a transfer method needs a transfer task)",
+                    task.name,
+                    method.label
+                );
                 done += exp.trials;
                 continue;
             }
@@ -166,11 +176,19 @@ pub fn run_all(exp: &Experiment, data: &RunData, tasks: &[Task]) -> Result<Vec<T
                 };
                 let path = key.record_path(&run_dir);
                 if let Some(record) = TrialRecord::load(&path) {
-                    tracing::info!("[{done}/{total}] {} / {} / trial {trial}: done earlier, reused", task.name, method.label);
+                    tracing::info!(
+                        "[{done}/{total}] {} / {} / trial {trial}: done earlier, reused",
+                        task.name,
+                        method.label
+                    );
                     records.push(record);
                     continue;
                 }
-                tracing::info!("[{done}/{total}] {} / {} / trial {trial}", task.name, method.label);
+                tracing::info!(
+                    "[{done}/{total}] {} / {} / trial {trial}",
+                    task.name,
+                    method.label
+                );
                 let ctx = TrialContext {
                     exp,
                     spec: &spec,
@@ -181,8 +199,12 @@ pub fn run_all(exp: &Experiment, data: &RunData, tasks: &[Task]) -> Result<Vec<T
                     data,
                     run_dir: &run_dir,
                 };
-                let record = run_trial(&ctx, method, key)
-                    .with_context(|| format!("task `{}`, method `{}`, trial {trial}", task.name, method.label))?;
+                let record = run_trial(&ctx, method, key).with_context(|| {
+                    format!(
+                        "task `{}`, method `{}`, trial {trial}",
+                        task.name, method.label
+                    )
+                })?;
                 record.save(&path)?;
                 records.push(record);
             }
@@ -251,7 +273,12 @@ fn run_trial(ctx: &TrialContext, method_run: &MethodRun, key: TrialKey) -> Resul
         }
     }
     if is_transfer(&method_run.config) {
-        let target_labelled = matches!(ctx.task.kind, TaskKind::Transfer { target_labelled: true });
+        let target_labelled = matches!(
+            ctx.task.kind,
+            TaskKind::Transfer {
+                target_labelled: true
+            }
+        );
         let adapt: Vec<Example> = ctx
             .split
             .targets
@@ -289,12 +316,14 @@ fn run_trial(ctx: &TrialContext, method_run: &MethodRun, key: TrialKey) -> Resul
         Some(Dataset::new(val_domains, n_classes)?)
     };
 
-    let crop_frames = ((exp.features.crop_seconds * ctx.spec.frames_per_second()).round() as usize).max(1);
+    let crop_frames =
+        ((exp.features.crop_seconds * ctx.spec.frames_per_second()).round() as usize).max(1);
     let layout: InputLayout = exp.model.input_layout();
     runtime::configure(seed, (exp.threads > 0).then_some(exp.threads))?;
     let in_shape = layout.example_shape(ctx.spec.n_bins(), crop_frames);
     let model = models::build(&exp.model, &in_shape, n_classes, ctx.device)?;
-    let mut method = emoshift_learn::methods::build(&method_run.config, model, train_set.domains().len())?;
+    let mut method =
+        emoshift_learn::methods::build(&method_run.config, model, train_set.domains().len())?;
     let batcher_cfg = BatcherConfig {
         batch_size: exp.train.batch_size,
         class_balanced: exp.train.class_balanced,
@@ -364,7 +393,13 @@ fn run_trial(ctx: &TrialContext, method_run: &MethodRun, key: TrialKey) -> Resul
         });
     }
     let embedding = if key.trial == 0 && !method_run.scrambled {
-        Some(embedding_sample(ctx, method.as_ref(), &predict_cfg, &norm, &mut rng)?)
+        Some(embedding_sample(
+            ctx,
+            method.as_ref(),
+            &predict_cfg,
+            &norm,
+            &mut rng,
+        )?)
     } else {
         None
     };
@@ -389,7 +424,11 @@ fn run_trial(ctx: &TrialContext, method_run: &MethodRun, key: TrialKey) -> Resul
         seed,
         classes,
         targets,
-        train_loss: history.steps.iter().map(|s| (s.step, s.loss.total)).collect(),
+        train_loss: history
+            .steps
+            .iter()
+            .map(|s| (s.step, s.loss.total))
+            .collect(),
         val_metric: history.evals.iter().map(|e| (e.step, e.uar)).collect(),
         embedding,
         seconds: start.elapsed().as_secs_f64(),
@@ -416,7 +455,10 @@ fn embedding_sample(
     pool.shuffle(rng);
     pool.truncate(EMBEDDING_POINTS);
     pool.sort_by(|a, b| (&a.0.corpus, &a.0.id).cmp(&(&b.0.corpus, &b.0.id)));
-    let normed: Vec<Features> = pool.iter().map(|(u, _)| norm.apply(&ctx.data.features[&u.path])).collect();
+    let normed: Vec<Features> = pool
+        .iter()
+        .map(|(u, _)| norm.apply(&ctx.data.features[&u.path]))
+        .collect();
     let feats: Vec<&Features> = normed.iter().collect();
     let vectors = embed(method, &feats, cfg)?;
     Ok(Embedding {

@@ -57,7 +57,10 @@ pub fn split_task<'a>(
                 corpora.keys().cloned().collect::<Vec<_>>().join(", ")
             )
         })?;
-        let kept: Vec<&Utterance> = utts.iter().filter(|u| labels.class_index(u).is_some()).collect();
+        let kept: Vec<&Utterance> = utts
+            .iter()
+            .filter(|u| labels.class_index(u).is_some())
+            .collect();
         if kept.is_empty() {
             bail!(
                 "task `{}`: corpus `{name}` has no utterance in label set `{}`",
@@ -70,7 +73,12 @@ pub fn split_task<'a>(
     let with_labels = |utts: &[&'a Utterance], positions: &[usize]| -> Labelled<'a> {
         positions
             .iter()
-            .map(|&i| (utts[i], labels.class_index(utts[i]).expect("filtered above")))
+            .map(|&i| {
+                (
+                    utts[i],
+                    labels.class_index(utts[i]).expect("filtered above"),
+                )
+            })
             .collect()
     };
     let ratios = match task.split {
@@ -100,7 +108,10 @@ pub fn split_task<'a>(
             }
         }
         if train.is_empty() {
-            bail!("task `{}`: corpus `{name}` has no training speakers left", task.name);
+            bail!(
+                "task `{}`: corpus `{name}` has no training speakers left",
+                task.name
+            );
         }
         sources.push(SourcePart {
             corpus: name.clone(),
@@ -116,8 +127,9 @@ pub fn split_task<'a>(
             SplitSpec::WholeTarget { .. } => ((0..utts.len()).collect::<Vec<_>>(), Vec::new()),
             SplitSpec::PerCorpus { ratios } => {
                 let owned: Vec<Utterance> = utts.iter().map(|u| (*u).clone()).collect();
-                let split = speaker_split(&owned, ratios, seed)
-                    .with_context(|| format!("task `{}`: cannot split corpus `{name}`", task.name))?;
+                let split = speaker_split(&owned, ratios, seed).with_context(|| {
+                    format!("task `{}`: cannot split corpus `{name}`", task.name)
+                })?;
                 let adapt = match task.kind {
                     TaskKind::Transfer { .. } => split.train,
                     _ => Vec::new(),

@@ -69,7 +69,11 @@ pub struct Summary {
 
 impl Summary {
     /// Aggregates `records`; `columns` and `methods` fix the order.
-    pub fn new(records: &[TrialRecord], columns: Vec<Column>, methods: Vec<String>) -> Result<Self> {
+    pub fn new(
+        records: &[TrialRecord],
+        columns: Vec<Column>,
+        methods: Vec<String>,
+    ) -> Result<Self> {
         let mut cells = BTreeMap::new();
         let mut across = BTreeMap::new();
         for method in &methods {
@@ -128,7 +132,12 @@ impl Summary {
 }
 
 /// Writes `metrics.json`: the summary plus every trial's full metrics.
-pub fn write_metrics_json(dir: &Path, name: &str, summary: &Summary, records: &[TrialRecord]) -> Result<()> {
+pub fn write_metrics_json(
+    dir: &Path,
+    name: &str,
+    summary: &Summary,
+    records: &[TrialRecord],
+) -> Result<()> {
     #[derive(Serialize)]
     struct TrialMetrics<'a> {
         task: &'a str,
@@ -152,7 +161,11 @@ pub fn write_metrics_json(dir: &Path, name: &str, summary: &Summary, records: &[
             trial: r.key.trial,
             seed: r.seed,
             seconds: r.seconds,
-            targets: r.targets.iter().map(|t| (t.corpus.as_str(), &t.metrics)).collect(),
+            targets: r
+                .targets
+                .iter()
+                .map(|t| (t.corpus.as_str(), &t.metrics))
+                .collect(),
         })
         .collect();
     let file = File {
@@ -160,26 +173,39 @@ pub fn write_metrics_json(dir: &Path, name: &str, summary: &Summary, records: &[
         summary,
         trials,
     };
-    write_atomic(&dir.join("metrics.json"), &serde_json::to_vec_pretty(&file)?)
+    write_atomic(
+        &dir.join("metrics.json"),
+        &serde_json::to_vec_pretty(&file)?,
+    )
 }
 
 /// Writes `predictions.csv`: one row per utterance per trial with the
 /// class probabilities.
 pub fn write_predictions_csv(dir: &Path, records: &[TrialRecord]) -> Result<()> {
     let mut out = csv::Writer::from_writer(Vec::new());
-    let classes: Vec<String> = records
-        .iter()
-        .flat_map(|r| r.classes.iter().cloned())
-        .fold(Vec::new(), |mut acc, c| {
-            if !acc.contains(&c) {
-                acc.push(c);
-            }
-            acc
-        });
-    let mut header: Vec<String> = ["task", "method", "trial", "corpus", "utterance", "speaker", "label", "predicted"]
-        .iter()
-        .map(|s| s.to_string())
-        .collect();
+    let classes: Vec<String> =
+        records
+            .iter()
+            .flat_map(|r| r.classes.iter().cloned())
+            .fold(Vec::new(), |mut acc, c| {
+                if !acc.contains(&c) {
+                    acc.push(c);
+                }
+                acc
+            });
+    let mut header: Vec<String> = [
+        "task",
+        "method",
+        "trial",
+        "corpus",
+        "utterance",
+        "speaker",
+        "label",
+        "predicted",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
     header.extend(classes.iter().map(|c| format!("p_{c}")));
     out.write_record(&header)?;
     for r in records {
