@@ -116,7 +116,14 @@ fn trial_accuracies(m: &Value) -> Vec<(String, f64)> {
 #[test]
 fn run_writes_a_report_matching_its_metrics() {
     let dir = tempfile::tempdir().unwrap();
-    run(&experiment(dir.path(), "e2e", 2));
+    let exp = experiment(dir.path(), "e2e", 2);
+    let text = std::fs::read_to_string(&exp).unwrap();
+    std::fs::write(
+        &exp,
+        text.replace("trials = 2", "trials = 2\nscrambled_labels = true"),
+    )
+    .unwrap();
+    run(&exp);
     let run_dir = dir.path().join("runs/e2e");
     for file in [
         "metrics.json",
@@ -128,8 +135,13 @@ fn run_writes_a_report_matching_its_metrics() {
         assert!(run_dir.join(file).is_file(), "{file} missing");
     }
     let m = metrics(&run_dir);
-    // Two tasks (each corpus held out once) × two methods × two trials.
-    assert_eq!(m["trials"].as_array().unwrap().len(), 8);
+    // Two tasks (each corpus held out once) × two methods, each also with
+    // scrambled labels, × two trials.
+    assert_eq!(m["trials"].as_array().unwrap().len(), 16);
+    assert_eq!(
+        m["summary"]["methods"],
+        serde_json::json!(["erm", "erm+scrambled", "da_mldg", "da_mldg+scrambled"])
+    );
     let md = std::fs::read_to_string(run_dir.join("report.md")).unwrap();
     let html = std::fs::read_to_string(run_dir.join("report.html")).unwrap();
     for section in [
@@ -146,6 +158,10 @@ fn run_writes_a_report_matching_its_metrics() {
         );
     }
     assert!(html.contains("<svg"), "report.html has no inline figure");
+    assert!(
+        md.contains("bootstrap interval"),
+        "report.md lacks the confidence intervals"
+    );
     // Every aggregated accuracy in metrics.json appears in the report as mean ± std (percent).
     let cells = m["summary"]["cells"].as_object().unwrap();
     for (method, row) in cells {
@@ -283,4 +299,85 @@ fn experiment_errors_name_the_key_and_the_allowed_values() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("features.preset"), "{err}");
     assert!(err.contains("da_mldg"), "valid presets not listed: {err}");
+}
+
+#[test]
+fn scan_and_feature_extraction_report_every_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let manifest = dir.path().join("manifest.csv");
+    let out = emoshift()
+        .args(["corpora", "scan"])
+        .arg(corpora())
+        .arg("--manifest")
+        .arg(&manifest)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let table = String::from_utf8_lossy(&out.stdout);
+    for corpus in ["RAVDESS", "CREMA-D", "EmoDB", "TESS", "SAVEE", "IEMOCAP"] {
+        assert!(
+            table.contains(corpus),
+            "scan table lacks {corpus}:\n{table}"
+        );
+    }
+    let rows = std::fs::read_to_string(&manifest).unwrap().lines().count() - 1;
+    assert!(rows > 100, "manifest has only {rows} utterances");
+
+    // A folder with two good files and a broken one: the run goes on,
+    // caches the good ones and names the bad one.
+    let audio = dir.path().join("audio");
+    std::fs::create_dir(&audio).unwrap();
+    let wavs: Vec<PathBuf> = walk_wavs(&emodb_dir()).into_iter().take(2).collect();
+    for (i, wav) in wavs.iter().enumerate() {
+        std::fs::copy(wav, audio.join(format!("good{i}.wav"))).unwrap();
+    }
+    std::fs::write(audio.join("broken.wav"), b"RIFF\x10\0\0\0WAVEfmt ").unwrap();
+    let cache = dir.path().join("cache");
+    let extract = || {
+        emoshift()
+            .args(["features", "extract", "--preset", "da_mldg", "--cache"])
+            .arg(&cache)
+            .arg(&audio)
+            .output()
+            .unwrap()
+    };
+    let out = extract();
+    assert!(
+        !out.status.success(),
+        "a failed file must make the exit status non-zero"
+    );
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("2 computed"), "{text}");
+    assert!(
+        text.contains("broken.wav"),
+        "the failure is not named: {text}"
+    );
+    let out = extract();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("2 reused"),
+        "the cache was not reused: {text}"
+    );
+}
+
+fn emodb_dir() -> PathBuf {
+    corpora().join("EmoDB")
+}
+
+fn walk_wavs(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            out.extend(walk_wavs(&path));
+        } else if path.extension().is_some_and(|e| e == "wav") {
+            out.push(path);
+        }
+    }
+    out.sort();
+    out
 }

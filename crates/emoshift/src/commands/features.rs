@@ -43,6 +43,13 @@ pub fn run(args: Args) -> Result<()> {
     let summary = pool.install(|| extract_all(&files, &spec, &store, true));
     println!("{summary}");
     println!("cache: {} (spec {})", store.root().display(), spec.id());
+    if !summary.failures.is_empty() {
+        bail!(
+            "{} of {} files failed (listed above); the others are cached",
+            summary.failures.len(),
+            files.len()
+        );
+    }
     Ok(())
 }
 

@@ -9,7 +9,7 @@ use anyhow::Result;
 use emoshift_eval::aggregate::MeanStd;
 use emoshift_eval::metrics::ConfusionMatrix;
 use emoshift_eval::report::{
-    ConfusionHeatmap, LineChart, Report, ResultsTable, ScatterPlot, Series,
+    Cell, ConfusionHeatmap, LineChart, Report, ResultsTable, ScatterPlot, Series, Table,
 };
 use emoshift_eval::tsne::{tsne, TsneConfig};
 use emoshift_eval::Metric;
@@ -108,6 +108,7 @@ pub fn write_report(dir: &Path, input: &ReportInput) -> Result<(PathBuf, PathBuf
         }
         report.table(table);
     }
+    report.table(interval_table(summary, single_target)?);
     if with_means {
         report.paragraph(
             "UM: unweighted mean over the columns; WM: mean weighted by the number of test utterances; GM: geometric mean (as in the DA-MLDG paper's Table III).",
@@ -208,6 +209,35 @@ pub fn write_report(dir: &Path, input: &ReportInput) -> Result<(PathBuf, PathBuf
         report.list(&items);
     }
     Ok(report.write(dir)?)
+}
+
+/// Accuracy with its 95 % bootstrap interval per method and column.
+fn interval_table(summary: &Summary, single_target: bool) -> Result<Table> {
+    let mut header = vec!["Method".to_string()];
+    header.extend(summary.columns.iter().map(|c| c.heading(single_target)));
+    let mut table = Table::new(&header).with_caption(
+        "Trial-mean accuracy (%) with its 95 % percentile-bootstrap interval over test utterances",
+    );
+    for method in &summary.methods {
+        let mut row = vec![Cell::new(method.clone())];
+        for c in 0..summary.columns.len() {
+            let text = summary
+                .cell(method, c)
+                .and_then(|cell| cell.accuracy_ci95.as_ref())
+                .map(|ci| {
+                    format!(
+                        "{:.2} [{:.2}, {:.2}]",
+                        ci.estimate * 100.0,
+                        ci.lower * 100.0,
+                        ci.upper * 100.0
+                    )
+                })
+                .unwrap_or_else(|| "–".into());
+            row.push(Cell::new(text));
+        }
+        table.push_row(row)?;
+    }
+    Ok(table)
 }
 
 /// Confusion counts of `method` summed over all tasks, targets and trials

@@ -7,7 +7,9 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use anyhow::Result;
-use emoshift_eval::aggregate::{scenario_means, MeanStd, ScenarioMeans};
+use emoshift_eval::aggregate::{
+    bootstrap_ci, scenario_means, BootstrapConfig, ConfidenceInterval, MeanStd, ScenarioMeans,
+};
 use emoshift_eval::Metric;
 use serde::Serialize;
 
@@ -52,6 +54,9 @@ pub struct Cell {
     pub n_utterances: usize,
     /// Metric name → mean ± std over trials (fractions, not percent).
     pub metrics: BTreeMap<String, MeanStd>,
+    /// 95 % percentile-bootstrap interval of the trial-mean accuracy,
+    /// resampling test utterances (every trial sees the same test set).
+    pub accuracy_ci95: Option<ConfidenceInterval>,
 }
 
 /// The whole run's numbers.
@@ -99,6 +104,7 @@ impl Summary {
                     trials: reports.len(),
                     n_utterances: reports[0].predictions.len(),
                     metrics,
+                    accuracy_ci95: accuracy_interval(&reports),
                 }));
             }
             let mut per_metric = BTreeMap::new();
@@ -129,6 +135,42 @@ impl Summary {
     pub fn cell(&self, method: &str, c: usize) -> Option<&Cell> {
         self.cells.get(method).and_then(|row| row[c].as_ref())
     }
+}
+
+/// Bootstrap interval of the mean accuracy over trials, resampling the
+/// utterances of the shared test set; `None` when trials saw different sets.
+fn accuracy_interval(targets: &[&super::results::TargetResult]) -> Option<ConfidenceInterval> {
+    let ids: Vec<&str> = targets[0]
+        .predictions
+        .iter()
+        .map(|p| p.utterance.as_str())
+        .collect();
+    let same_set = targets.iter().all(|t| {
+        t.predictions.len() == ids.len()
+            && t.predictions
+                .iter()
+                .zip(&ids)
+                .all(|(p, id)| p.utterance == *id)
+    });
+    if !same_set || ids.is_empty() {
+        return None;
+    }
+    let hits: Vec<Vec<bool>> = targets
+        .iter()
+        .map(|t| {
+            t.predictions
+                .iter()
+                .map(|p| emoshift_learn::predict::argmax(&p.probs) == p.label)
+                .collect()
+        })
+        .collect();
+    bootstrap_ci(ids.len(), &BootstrapConfig::default(), |idx| {
+        let per_trial = hits
+            .iter()
+            .map(|h| idx.iter().filter(|&&i| h[i]).count() as f64 / idx.len() as f64);
+        Some(per_trial.sum::<f64>() / hits.len() as f64)
+    })
+    .ok()
 }
 
 /// Writes `metrics.json`: the summary plus every trial's full metrics.
