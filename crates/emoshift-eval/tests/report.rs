@@ -208,3 +208,19 @@ fn bad_figures_are_errors() {
     let mut table = Table::new(&["a", "b"]);
     assert!(table.push_row(vec![]).is_err());
 }
+
+#[test]
+fn preformatted_text_is_kept_verbatim_and_escaped_for_html() {
+    let mut report = Report::new("Scan");
+    report.preformatted("corpus  files\n--------\nA<B     ``12``\n");
+    let md = report.to_markdown();
+    assert!(
+        md.contains("```\ncorpus  files\n--------\nA<B     ``12``\n```"),
+        "{md}"
+    );
+    let html = report.to_html();
+    assert!(
+        html.contains("<pre>corpus  files\n--------\nA&lt;B     ``12``\n</pre>"),
+        "{html}"
+    );
+}

@@ -38,6 +38,7 @@ pub fn render(report: &Report) -> String {
                 out.push_str(&format!("<h{level}>{}</h{level}>\n", esc(text)));
             }
             Block::Paragraph(text) => out.push_str(&format!("<p>{}</p>\n", esc(text))),
+            Block::Preformatted(text) => out.push_str(&format!("<pre>{}</pre>\n", esc(text))),
             Block::List(items) => {
                 out.push_str("<ul>\n");
                 for item in items {

@@ -21,6 +21,12 @@ pub fn render(report: &Report) -> String {
                 out.push_str(&esc(text, false));
                 out.push('\n');
             }
+            Block::Preformatted(text) => {
+                // A fence longer than any backtick run inside keeps the text verbatim.
+                let longest = text.split(|c| c != '`').map(str::len).max().unwrap_or(0);
+                let fence = "`".repeat(longest.max(2) + 1);
+                out.push_str(&format!("{fence}\n{}\n{fence}\n", text.trim_end()));
+            }
             Block::List(items) => {
                 for item in items {
                     out.push_str(&format!("- {}\n", esc(item, true)));

@@ -23,6 +23,8 @@ enum Block {
     Heading { level: u8, text: String },
     /// A paragraph of plain text.
     Paragraph(String),
+    /// Preformatted text shown verbatim in a fixed-width font.
+    Preformatted(String),
     /// A bulleted list.
     List(Vec<String>),
     /// A table.
@@ -87,6 +89,12 @@ impl Report {
     /// Adds a paragraph of plain text (no markup is interpreted).
     pub fn paragraph(&mut self, text: &str) -> &mut Self {
         self.blocks.push(Block::Paragraph(text.to_string()));
+        self
+    }
+
+    /// Adds preformatted text (such as a text table), shown verbatim.
+    pub fn preformatted(&mut self, text: &str) -> &mut Self {
+        self.blocks.push(Block::Preformatted(text.to_string()));
         self
     }
 

@@ -46,7 +46,7 @@ pub fn write_report(dir: &Path, input: &ReportInput) -> Result<(PathBuf, PathBuf
     let summary = input.summary;
     let mut report = Report::new(&format!("emoshift — {}", exp.name));
     report.paragraph(&format!(
-        "Protocol `{}`, features `{}` ({} s crops), model `{}`, {} trial(s) per method from seed {}, {} training steps of {} utterances per domain, device {}. \
+        "Protocol {}, features {} ({} s crops), model {}, {} trial(s) per method from seed {}, {} training steps of {} utterances per domain, device {}. \
          Numbers are percentages, mean ± sample standard deviation over trials. Validation (model selection, early stopping) uses held-out speakers of the source corpora only.",
         exp.protocol.name.display(),
         exp.features.preset,
@@ -116,7 +116,7 @@ pub fn write_report(dir: &Path, input: &ReportInput) -> Result<(PathBuf, PathBuf
     }
     if exp.scrambled_labels {
         report.paragraph(
-            "Rows marked `+scrambled` were trained with labels permuted within each source corpus (the embeddings poster's check): \
+            "Rows marked +scrambled were trained with labels permuted within each source corpus (the embeddings poster's check): \
              results close to the real run point to corpus-specific class fragmentation rather than transferable emotion cues.",
         );
     }
@@ -183,7 +183,7 @@ pub fn write_report(dir: &Path, input: &ReportInput) -> Result<(PathBuf, PathBuf
             let points = tsne(&emb.vectors, &cfg)?;
             let emotions: Vec<&str> = emb.label.iter().map(|&l| rec.classes[l].as_str()).collect();
             report.paragraph(&format!(
-                "t-SNE of the feature vectors learned by `{}` on task `{}` (trial 0), source and target utterances.",
+                "t-SNE of the feature vectors learned by {} on task {} (trial 0), source and target utterances.",
                 rec.key.method, rec.key.task
             ));
             report.figure(
@@ -198,7 +198,7 @@ pub fn write_report(dir: &Path, input: &ReportInput) -> Result<(PathBuf, PathBuf
     }
 
     report.heading("Data");
-    report.paragraph(&format!("```\n{}\n```", input.scan_table.trim_end()));
+    report.preformatted(input.scan_table);
     if !input.failures.is_empty() {
         report.subheading("Files left out (features could not be computed)");
         let items: Vec<String> = input
