@@ -15,8 +15,6 @@
 //! code fails to do; `tests/methods_gradcheck.rs` checks this update against
 //! PyTorch. The single-domain fallback is MLDG's (see [`super::mldg`]).
 
-use std::path::Path;
-
 use serde::{Deserialize, Serialize};
 use tch::Tensor;
 
@@ -145,36 +143,6 @@ impl Method for DaMldg {
         self.update_with_split(batches, &meta_test)
     }
 
-    fn predict(&self, x: &Tensor) -> Tensor {
-        self.core.predict(x)
-    }
-
-    fn embed(&self, x: &Tensor) -> Tensor {
-        self.core.embed(x)
-    }
-
-    fn model(&self) -> &dyn Model {
-        self.core.model.as_ref()
-    }
-
-    fn learning_rate(&self) -> f64 {
-        self.core.learning_rate()
-    }
-
-    fn set_learning_rate(&mut self, lr: f64) {
-        self.core.set_learning_rate(lr);
-    }
-
-    fn state_dict(&self) -> Vec<(String, Tensor)> {
-        self.core.state_dict()
-    }
-
-    fn load_state_dict(
-        &mut self,
-        source: &Path,
-        named: Vec<(String, Tensor)>,
-    ) -> Result<(), LearnError> {
-        let rest = self.core.load_state_dict(source, named)?;
-        super::no_extra_state(source, rest)
-    }
+    forward_to_core!();
+    core_state!();
 }

@@ -281,25 +281,7 @@ impl Method for Dann {
         Ok(LossReport { total, terms })
     }
 
-    fn predict(&self, x: &Tensor) -> Tensor {
-        self.core.predict(x)
-    }
-
-    fn embed(&self, x: &Tensor) -> Tensor {
-        self.core.embed(x)
-    }
-
-    fn model(&self) -> &dyn Model {
-        self.core.model.as_ref()
-    }
-
-    fn learning_rate(&self) -> f64 {
-        self.core.learning_rate()
-    }
-
-    fn set_learning_rate(&mut self, lr: f64) {
-        self.core.set_learning_rate(lr);
-    }
+    forward_to_core!();
 
     fn state_dict(&self) -> Vec<(String, Tensor)> {
         let mut out = self.core.state_dict();

@@ -13,8 +13,6 @@
 //! minibatch is then split in two random halves (meta-train gets the larger
 //! one), and a minibatch of one sample serves as both sets.
 
-use std::path::Path;
-
 use serde::{Deserialize, Serialize};
 use tch::{Device, Kind, Tensor};
 
@@ -248,36 +246,6 @@ impl Method for Mldg {
         self.update_with_split(batches, &meta_test)
     }
 
-    fn predict(&self, x: &Tensor) -> Tensor {
-        self.core.predict(x)
-    }
-
-    fn embed(&self, x: &Tensor) -> Tensor {
-        self.core.embed(x)
-    }
-
-    fn model(&self) -> &dyn Model {
-        self.core.model.as_ref()
-    }
-
-    fn learning_rate(&self) -> f64 {
-        self.core.learning_rate()
-    }
-
-    fn set_learning_rate(&mut self, lr: f64) {
-        self.core.set_learning_rate(lr);
-    }
-
-    fn state_dict(&self) -> Vec<(String, Tensor)> {
-        self.core.state_dict()
-    }
-
-    fn load_state_dict(
-        &mut self,
-        source: &Path,
-        named: Vec<(String, Tensor)>,
-    ) -> Result<(), LearnError> {
-        let rest = self.core.load_state_dict(source, named)?;
-        super::no_extra_state(source, rest)
-    }
+    forward_to_core!();
+    core_state!();
 }

@@ -15,6 +15,52 @@
 //! error that lists the valid ones. A given `optimizer` table replaces the
 //! method's default optimiser as a whole.
 
+/// The [`Method`] items every method forwards unchanged to its
+/// `MethodCore` (`self.core`): prediction, embedding, the model and the
+/// learning rate.
+macro_rules! forward_to_core {
+    () => {
+        fn predict(&self, x: &tch::Tensor) -> tch::Tensor {
+            self.core.predict(x)
+        }
+
+        fn embed(&self, x: &tch::Tensor) -> tch::Tensor {
+            self.core.embed(x)
+        }
+
+        fn model(&self) -> &dyn $crate::model::Model {
+            self.core.model.as_ref()
+        }
+
+        fn learning_rate(&self) -> f64 {
+            self.core.learning_rate()
+        }
+
+        fn set_learning_rate(&mut self, lr: f64) {
+            self.core.set_learning_rate(lr);
+        }
+    };
+}
+
+/// `state_dict` and `load_state_dict` of a method whose whole state is its
+/// `MethodCore`.
+macro_rules! core_state {
+    () => {
+        fn state_dict(&self) -> Vec<(String, tch::Tensor)> {
+            self.core.state_dict()
+        }
+
+        fn load_state_dict(
+            &mut self,
+            source: &std::path::Path,
+            named: Vec<(String, tch::Tensor)>,
+        ) -> Result<(), $crate::error::LearnError> {
+            let rest = self.core.load_state_dict(source, named)?;
+            super::no_extra_state(source, rest)
+        }
+    };
+}
+
 mod common;
 pub mod coral;
 pub mod da_mldg;

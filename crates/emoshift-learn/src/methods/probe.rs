@@ -18,8 +18,6 @@
 //! plateau" is the trainer's early stopping on the validation AUROC of
 //! [`Method::predict`]. Random draws use tch's generator (`tch::manual_seed`).
 
-use std::path::Path;
-
 use serde::{Deserialize, Serialize};
 use tch::{Device, Kind, Tensor};
 
@@ -232,16 +230,5 @@ impl Method for Probe {
         self.core.set_learning_rate(lr);
     }
 
-    fn state_dict(&self) -> Vec<(String, Tensor)> {
-        self.core.state_dict()
-    }
-
-    fn load_state_dict(
-        &mut self,
-        source: &Path,
-        named: Vec<(String, Tensor)>,
-    ) -> Result<(), LearnError> {
-        let rest = self.core.load_state_dict(source, named)?;
-        super::no_extra_state(source, rest)
-    }
+    core_state!();
 }

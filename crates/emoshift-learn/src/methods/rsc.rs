@@ -19,8 +19,6 @@
 //! authors switch to `eval()`); muting counts use top-k, so ties and the
 //! exact number muted are deterministic.
 
-use std::path::Path;
-
 use serde::{Deserialize, Serialize};
 use tch::{Device, Kind, Tensor};
 
@@ -222,36 +220,6 @@ impl Method for Rsc {
         self.update_with_mode(batches, spatial)
     }
 
-    fn predict(&self, x: &Tensor) -> Tensor {
-        self.core.predict(x)
-    }
-
-    fn embed(&self, x: &Tensor) -> Tensor {
-        self.core.embed(x)
-    }
-
-    fn model(&self) -> &dyn Model {
-        self.core.model.as_ref()
-    }
-
-    fn learning_rate(&self) -> f64 {
-        self.core.learning_rate()
-    }
-
-    fn set_learning_rate(&mut self, lr: f64) {
-        self.core.set_learning_rate(lr);
-    }
-
-    fn state_dict(&self) -> Vec<(String, Tensor)> {
-        self.core.state_dict()
-    }
-
-    fn load_state_dict(
-        &mut self,
-        source: &Path,
-        named: Vec<(String, Tensor)>,
-    ) -> Result<(), LearnError> {
-        let rest = self.core.load_state_dict(source, named)?;
-        super::no_extra_state(source, rest)
-    }
+    forward_to_core!();
+    core_state!();
 }
