@@ -393,3 +393,25 @@ fn batch_norm_updates_running_statistics_only_in_training() {
         .unwrap();
     assert_eq!(store.buffers()[count].int64_value(&[]), 1);
 }
+
+#[test]
+fn a_single_value_per_channel_in_training_keeps_the_running_statistics_finite() {
+    // One example of 16x16: layer4's 1x1 maps leave one value per channel.
+    let spec: ModelSpec = serde_json::from_str(r#"{"name": "resnet18", "width": 0.0625}"#).unwrap();
+    let model = models::build(&spec, &[1, 16, 16], 2, Device::Cpu).unwrap();
+    let store = model.store();
+    let x = Tensor::randn([1, 1, 16, 16], (Kind::Float, Device::Cpu));
+    let logits = model.forward(store.values(), &x, true);
+    assert!(
+        logits.isfinite().all().int64_value(&[]) == 1,
+        "finite logits"
+    );
+    for (name, buffer) in store.buffer_names().iter().zip(store.buffers()) {
+        if buffer.kind() == Kind::Float {
+            assert!(
+                buffer.isfinite().all().int64_value(&[]) == 1,
+                "{name} became non-finite"
+            );
+        }
+    }
+}

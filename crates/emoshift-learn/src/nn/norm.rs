@@ -62,9 +62,15 @@ impl BatchNorm {
 
     /// Normalises `x`. In training mode it uses the batch statistics and
     /// updates the running ones in place (momentum 0.1, unbiased variance);
-    /// in evaluation mode it uses the running statistics.
+    /// in evaluation mode it uses the running statistics. A training batch
+    /// with a single value per channel has no variance (PyTorch's module
+    /// refuses it, and ATen would write NaN into `running_var`): it is
+    /// normalised with the running statistics, which stay untouched.
     pub fn forward(&self, pass: &Pass, x: &Tensor) -> Tensor {
-        if pass.train() {
+        let channels = x.size().get(1).copied().unwrap_or(1).max(1);
+        let per_channel = x.numel() as i64 / channels;
+        let batch_statistics = pass.train() && per_channel > 1;
+        if batch_statistics {
             tch::no_grad(|| {
                 let _ = pass
                     .buffer(self.num_batches_tracked)
@@ -77,7 +83,7 @@ impl BatchNorm {
             Some(pass.param(self.bias)),
             Some(pass.buffer(self.running_mean)),
             Some(pass.buffer(self.running_var)),
-            pass.train(),
+            batch_statistics,
             MOMENTUM,
             EPS,
             true,
