@@ -27,9 +27,9 @@ use crate::{Audio, AudioError};
 /// files, empty files, unsupported formats, malformed or truncated streams,
 /// streams without samples and NaN/infinite samples.
 pub fn decode_file(path: &Path) -> Result<Audio, AudioError> {
-    let bytes = std::fs::read(path).map_err(|source| AudioError::Unreadable {
+    let bytes = std::fs::read(path).map_err(|cause| AudioError::Unreadable {
         path: path.to_path_buf(),
-        source,
+        cause,
     })?;
     decode_bytes(&bytes, path)
 }

@@ -9,12 +9,13 @@ use std::path::PathBuf;
 #[derive(Debug, thiserror::Error)]
 pub enum AudioError {
     /// The file could not be opened or read (missing, permissions, I/O failure).
-    #[error("{path}: cannot read file: {source}")]
+    #[error("{path}: cannot read file: {cause}")]
     Unreadable {
         /// The file.
         path: PathBuf,
-        /// The underlying I/O error.
-        source: std::io::Error,
+        /// The underlying I/O error (part of the message, not a separate
+        /// source, so error chains do not print it twice).
+        cause: std::io::Error,
     },
     /// The file has zero bytes.
     #[error("{path}: file is empty (0 bytes)")]
@@ -75,12 +76,12 @@ pub enum AudioError {
         reason: String,
     },
     /// Features could not be computed from the decoded signal.
-    #[error("{path}: cannot compute features: {source}")]
+    #[error("{path}: cannot compute features: {cause}")]
     Feature {
         /// The file.
         path: PathBuf,
-        /// Why.
-        source: FeatureError,
+        /// Why (part of the message, not a separate source).
+        cause: FeatureError,
     },
     /// A feature-cache entry could not be written.
     #[error("{path}: cannot write cache entry: {reason}")]

@@ -358,9 +358,9 @@ impl FeatureSpec {
     pub fn compute_file(&self, path: &Path) -> Result<Features, AudioError> {
         let audio = load::load(path, &self.load)?;
         self.compute(&audio.samples)
-            .map_err(|source| AudioError::Feature {
+            .map_err(|cause| AudioError::Feature {
                 path: path.to_path_buf(),
-                source,
+                cause,
             })
     }
 }

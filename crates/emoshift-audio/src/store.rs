@@ -58,13 +58,13 @@ impl FeatureStore {
         path: &Path,
         spec: &FeatureSpec,
     ) -> Result<(Features, CacheHit), AudioError> {
-        spec.validate().map_err(|source| AudioError::Feature {
+        spec.validate().map_err(|cause| AudioError::Feature {
             path: path.to_path_buf(),
-            source,
+            cause,
         })?;
-        let bytes = std::fs::read(path).map_err(|source| AudioError::Unreadable {
+        let bytes = std::fs::read(path).map_err(|cause| AudioError::Unreadable {
             path: path.to_path_buf(),
-            source,
+            cause,
         })?;
         let hash = blake3::hash(&bytes).to_hex();
         let entry = self.entry_path(hash.as_str(), spec);
@@ -82,9 +82,9 @@ impl FeatureStore {
         let audio = load::prepare(audio, path, &spec.load)?;
         let features = spec
             .compute(&audio.samples)
-            .map_err(|source| AudioError::Feature {
+            .map_err(|cause| AudioError::Feature {
                 path: path.to_path_buf(),
-                source,
+                cause,
             })?;
         self.write_spec(spec)?;
         write_atomically(&entry, &features.to_bytes())?;
