@@ -298,14 +298,7 @@ impl Method for Dann {
         named: Vec<(String, Tensor)>,
     ) -> Result<(), LearnError> {
         let mut rest = self.core.load_state_dict(source, named)?;
-        let pos = rest
-            .iter()
-            .position(|(n, _)| n == "state.centers")
-            .ok_or_else(|| LearnError::Checkpoint {
-                path: source.to_path_buf(),
-                reason: "missing tensor `state.centers`".into(),
-            })?;
-        let (_, centers) = rest.remove(pos);
+        let centers = super::take_state(source, &mut rest, "state.centers")?;
         if centers.size() != self.centers.size() {
             return Err(LearnError::Checkpoint {
                 path: source.to_path_buf(),

@@ -167,14 +167,7 @@ impl Method for MmdTransfer {
         named: Vec<(String, Tensor)>,
     ) -> Result<(), LearnError> {
         let mut rest = self.core.load_state_dict(source, named)?;
-        let pos = rest
-            .iter()
-            .position(|(n, _)| n == "state.steps_done")
-            .ok_or_else(|| LearnError::Checkpoint {
-                path: source.to_path_buf(),
-                reason: "missing tensor `state.steps_done`".into(),
-            })?;
-        let (_, steps) = rest.remove(pos);
+        let steps = super::take_state(source, &mut rest, "state.steps_done")?;
         super::no_extra_state(source, rest)?;
         self.steps_done = steps.to_kind(Kind::Int64).int64_value(&[]).max(0) as u64;
         Ok(())

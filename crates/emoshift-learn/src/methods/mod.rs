@@ -186,6 +186,23 @@ pub fn build(
     })
 }
 
+/// Takes the tensor called `name` out of the checkpoint tensors no other
+/// part of the method claimed; its absence is an error naming the file.
+fn take_state(
+    source: &Path,
+    rest: &mut Vec<(String, Tensor)>,
+    name: &str,
+) -> Result<Tensor, LearnError> {
+    let pos = rest
+        .iter()
+        .position(|(n, _)| n == name)
+        .ok_or_else(|| LearnError::Checkpoint {
+            path: source.to_path_buf(),
+            reason: format!("missing tensor `{name}`"),
+        })?;
+    Ok(rest.remove(pos).1)
+}
+
 /// Fails when a checkpoint holds tensors no part of the method claimed.
 fn no_extra_state(source: &Path, rest: Vec<(String, Tensor)>) -> Result<(), LearnError> {
     if rest.is_empty() {
