@@ -55,9 +55,7 @@ pub fn run(args: Args) -> Result<()> {
 
 fn collect_audio(path: &Path, out: &mut Vec<PathBuf>) -> Result<()> {
     if path.is_dir() {
-        let mut found: Vec<PathBuf> = walk(path)?;
-        found.sort();
-        out.extend(found);
+        out.extend(audio_files_under(path)?);
         return Ok(());
     }
     let ext = path
@@ -78,6 +76,13 @@ fn collect_audio(path: &Path, out: &mut Vec<PathBuf>) -> Result<()> {
         ),
     }
     Ok(())
+}
+
+/// Every wav/flac/mp3/ogg file under `dir`, recursively, in path order.
+pub fn audio_files_under(dir: &Path) -> Result<Vec<PathBuf>> {
+    let mut files = walk(dir)?;
+    files.sort();
+    Ok(files)
 }
 
 fn walk(dir: &Path) -> Result<Vec<PathBuf>> {

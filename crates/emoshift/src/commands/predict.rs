@@ -73,7 +73,11 @@ pub fn run(args: Args) -> Result<()> {
     let loaded = model_dir::load(&args.model, device)?;
     let mut files = Vec::new();
     for p in &args.paths {
-        collect(p, &mut files)?;
+        if p.is_dir() {
+            files.extend(super::features::audio_files_under(p)?);
+        } else {
+            files.push(p.clone());
+        }
     }
     let mut rows = Vec::new();
     let mut failures = Vec::new();
@@ -94,28 +98,6 @@ pub fn run(args: Args) -> Result<()> {
     }
     if rows.is_empty() {
         bail!("no file could be predicted");
-    }
-    Ok(())
-}
-
-fn collect(path: &Path, out: &mut Vec<PathBuf>) -> Result<()> {
-    if path.is_dir() {
-        let mut entries: Vec<PathBuf> = std::fs::read_dir(path)?
-            .filter_map(|e| e.ok().map(|e| e.path()))
-            .collect();
-        entries.sort();
-        for e in entries {
-            if e.is_dir()
-                || e.extension().is_some_and(|x| {
-                    ["wav", "flac", "mp3", "ogg"]
-                        .contains(&x.to_string_lossy().to_ascii_lowercase().as_str())
-                })
-            {
-                collect(&e, out)?;
-            }
-        }
-    } else {
-        out.push(path.to_path_buf());
     }
     Ok(())
 }
