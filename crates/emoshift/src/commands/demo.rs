@@ -79,14 +79,7 @@ pub fn run(args: Args) -> Result<()> {
 
 /// Accuracy per method and column as a plain-text table, with UM where every column is present.
 pub fn summary_table(summary: &Summary) -> String {
-    let single = summary
-        .columns
-        .iter()
-        .map(|c| &c.task)
-        .collect::<std::collections::BTreeSet<_>>()
-        .len()
-        == summary.columns.len();
-    let headings: Vec<String> = summary.columns.iter().map(|c| c.heading(single)).collect();
+    let headings = summary.headings();
     let width = headings
         .iter()
         .map(|h| h.chars().count())

@@ -59,18 +59,7 @@ pub fn write_report(dir: &Path, input: &ReportInput) -> Result<(PathBuf, PathBuf
         exp.device,
     ));
 
-    let single_target = summary
-        .columns
-        .iter()
-        .map(|c| &c.task)
-        .collect::<std::collections::BTreeSet<_>>()
-        .len()
-        == summary.columns.len();
-    let mut headings: Vec<String> = summary
-        .columns
-        .iter()
-        .map(|c| c.heading(single_target))
-        .collect();
+    let mut headings = summary.headings();
     let with_means = summary.columns.len() > 1;
     if with_means {
         headings.extend(["UM", "WM", "GM"].map(String::from));
@@ -108,7 +97,7 @@ pub fn write_report(dir: &Path, input: &ReportInput) -> Result<(PathBuf, PathBuf
         }
         report.table(table);
     }
-    report.table(interval_table(summary, single_target)?);
+    report.table(interval_table(summary)?);
     if with_means {
         report.paragraph(
             "UM: unweighted mean over the columns; WM: mean weighted by the number of test utterances; GM: geometric mean (as in the DA-MLDG paper's Table III).",
@@ -212,9 +201,9 @@ pub fn write_report(dir: &Path, input: &ReportInput) -> Result<(PathBuf, PathBuf
 }
 
 /// Accuracy with its 95 % bootstrap interval per method and column.
-fn interval_table(summary: &Summary, single_target: bool) -> Result<Table> {
+fn interval_table(summary: &Summary) -> Result<Table> {
     let mut header = vec!["Method".to_string()];
-    header.extend(summary.columns.iter().map(|c| c.heading(single_target)));
+    header.extend(summary.headings());
     let mut table = Table::new(&header).with_caption(
         "Trial-mean accuracy (%) with its 95 % percentile-bootstrap interval over test utterances",
     );

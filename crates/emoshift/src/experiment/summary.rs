@@ -131,6 +131,18 @@ impl Summary {
         })
     }
 
+    /// Column headings: task names, with the target added where a task
+    /// has several targets.
+    pub fn headings(&self) -> Vec<String> {
+        let tasks: std::collections::BTreeSet<&String> =
+            self.columns.iter().map(|c| &c.task).collect();
+        let single_target = tasks.len() == self.columns.len();
+        self.columns
+            .iter()
+            .map(|c| c.heading(single_target))
+            .collect()
+    }
+
     /// The cell of `method` in column `c`.
     pub fn cell(&self, method: &str, c: usize) -> Option<&Cell> {
         self.cells.get(method).and_then(|row| row[c].as_ref())
