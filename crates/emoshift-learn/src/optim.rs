@@ -314,6 +314,8 @@ impl Optimizer {
         assert_eq!(grads.len(), params.len(), "one gradient per parameter");
         let lr = self.lr;
         let config = self.config.clone();
+        let device = params.first().map_or(tch::Device::Cpu, Tensor::device);
+        let neg_lr = Tensor::from(-lr as f32).to_device(device);
         tch::no_grad(|| {
             for ((param, grad), state) in params.iter().zip(grads).zip(&mut self.state) {
                 if !grad.defined() {
@@ -333,7 +335,7 @@ impl Optimizer {
                         &mut param,
                         grad,
                         state,
-                        lr,
+                        &neg_lr,
                         momentum,
                         dampening,
                         nesterov,
@@ -376,7 +378,7 @@ impl Optimizer {
                         eps,
                         weight_decay,
                         ..
-                    } => adadelta_step(&mut param, grad, state, lr, rho, eps, weight_decay),
+                    } => adadelta_step(&mut param, grad, state, &neg_lr, rho, eps, weight_decay),
                 }
             }
         });
@@ -460,40 +462,51 @@ impl Optimizer {
 
 /// `torch.optim.SGD`, single-tensor path: the momentum buffer starts as a
 /// copy of the (decayed) gradient, then `buf = momentum·buf + (1−dampening)·g`.
+/// Works in place on the buffer and the parameter; `neg_lr` is `−lr` as a
+/// 0-dim tensor, so `param += neg_lr · update` needs no temporary.
 #[allow(clippy::too_many_arguments)]
 fn sgd_step(
     param: &mut Tensor,
     grad: Tensor,
     state: &mut ParamState,
-    lr: f64,
+    neg_lr: &Tensor,
     momentum: f64,
     dampening: f64,
     nesterov: bool,
     weight_decay: f64,
 ) {
-    let mut d_p = if weight_decay != 0.0 {
+    let d_p = if weight_decay != 0.0 {
         grad + &*param * weight_decay
     } else {
         grad
     };
-    if momentum != 0.0 {
+    let update = if momentum != 0.0 {
         let buf = &mut state.slots[0];
         if state.step == 1 {
             buf.copy_(&d_p);
         } else {
-            let updated = &*buf * momentum + &d_p * (1.0 - dampening);
-            buf.copy_(&updated);
+            let _ = buf.f_mul_scalar_(momentum).expect("SGD momentum");
+            if dampening == 0.0 {
+                let _ = buf.f_add_(&d_p).expect("SGD momentum");
+            } else {
+                let _ = buf
+                    .f_add_(&(&d_p * (1.0 - dampening)))
+                    .expect("SGD momentum");
+            }
         }
-        d_p = if nesterov {
+        if nesterov {
             d_p + &*buf * momentum
         } else {
             buf.shallow_clone()
-        };
-    }
-    let _ = param.f_sub_(&(d_p * lr)).expect("SGD update");
+        }
+    } else {
+        d_p
+    };
+    let _ = param.f_addcmul_(&update, neg_lr).expect("SGD update");
 }
 
-/// `torch.optim.Adam` / `AdamW`, single-tensor path with bias corrections.
+/// `torch.optim.Adam` / `AdamW`, single-tensor path with bias corrections,
+/// in place on the moments and the parameter.
 #[allow(clippy::too_many_arguments)]
 fn adam_step(
     param: &mut Tensor,
@@ -520,28 +533,31 @@ fn adam_step(
     let (first, second) = state.slots.split_at_mut(1);
     let exp_avg = &mut first[0];
     let exp_avg_sq = &mut second[0];
-    // exp_avg.lerp_(grad, 1 - beta1)
-    let new_avg = &*exp_avg + (&grad - &*exp_avg) * (1.0 - beta1);
-    exp_avg.copy_(&new_avg);
-    // exp_avg_sq.mul_(beta2).addcmul_(grad, grad, value = 1 - beta2)
-    let new_sq = &*exp_avg_sq * beta2 + &grad * &grad * (1.0 - beta2);
-    exp_avg_sq.copy_(&new_sq);
+    let _ = exp_avg.f_lerp_(&grad, 1.0 - beta1).expect("Adam moment");
+    let _ = exp_avg_sq.f_mul_scalar_(beta2).expect("Adam moment");
+    let _ = exp_avg_sq
+        .f_addcmul_(&grad, &(&grad * (1.0 - beta2)))
+        .expect("Adam moment");
     let step = state.step as f64;
     let bias_correction1 = 1.0 - beta1.powf(step);
     let bias_correction2 = 1.0 - beta2.powf(step);
     let step_size = lr / bias_correction1;
-    let denom = exp_avg_sq.sqrt() / bias_correction2.sqrt() + eps;
+    let mut denom = exp_avg_sq.sqrt();
+    let _ = denom
+        .f_div_scalar_(bias_correction2.sqrt())
+        .and_then(|mut d| d.f_add_scalar_(eps))
+        .expect("Adam denominator");
     let _ = param
-        .f_sub_(&(&*exp_avg / denom * step_size))
+        .f_addcdiv_(&(&*exp_avg * -step_size), &denom)
         .expect("Adam update");
 }
 
-/// `torch.optim.Adadelta`, single-tensor path.
+/// `torch.optim.Adadelta`, single-tensor path, in place on its averages.
 fn adadelta_step(
     param: &mut Tensor,
     grad: Tensor,
     state: &mut ParamState,
-    lr: f64,
+    neg_lr: &Tensor,
     rho: f64,
     eps: f64,
     weight_decay: f64,
@@ -554,13 +570,17 @@ fn adadelta_step(
     let (first, second) = state.slots.split_at_mut(1);
     let square_avg = &mut first[0];
     let acc_delta = &mut second[0];
-    let new_sq = &*square_avg * rho + &grad * &grad * (1.0 - rho);
-    square_avg.copy_(&new_sq);
+    let _ = square_avg.f_mul_scalar_(rho).expect("Adadelta average");
+    let _ = square_avg
+        .f_addcmul_(&grad, &(&grad * (1.0 - rho)))
+        .expect("Adadelta average");
     let std = (&*square_avg + eps).sqrt();
     let delta = (&*acc_delta + eps).sqrt() / std * &grad;
-    let new_acc = &*acc_delta * rho + &delta * &delta * (1.0 - rho);
-    acc_delta.copy_(&new_acc);
-    let _ = param.f_sub_(&(delta * lr)).expect("Adadelta update");
+    let _ = acc_delta.f_mul_scalar_(rho).expect("Adadelta average");
+    let _ = acc_delta
+        .f_addcmul_(&delta, &(&delta * (1.0 - rho)))
+        .expect("Adadelta average");
+    let _ = param.f_addcmul_(&delta, neg_lr).expect("Adadelta update");
 }
 
 /// Scales `grads` in place so that their global 2-norm is at most
