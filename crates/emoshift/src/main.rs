@@ -54,6 +54,7 @@ enum FeaturesCommand {
 fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
     init_logging(&cli.log);
+    emoshift_learn::runtime::keep_freed_memory();
     let result = match cli.command {
         Command::Demo(args) => commands::demo::run(args),
         Command::Corpora(CorporaCommand::Scan(args)) => commands::scan::run(args),

@@ -222,8 +222,12 @@ pub(crate) fn check_batches(
     Ok(())
 }
 
-/// Inputs and labels of several minibatches joined into one batch.
+/// Inputs and labels of several minibatches joined into one batch (a
+/// single minibatch is shared, not copied).
 pub(crate) fn concat(batches: &[&DomainBatch]) -> (Tensor, Tensor) {
+    if let [only] = batches {
+        return (only.x.shallow_clone(), only.y.shallow_clone());
+    }
     let xs: Vec<&Tensor> = batches.iter().map(|b| &b.x).collect();
     let ys: Vec<&Tensor> = batches.iter().map(|b| &b.y).collect();
     (Tensor::cat(&xs, 0), Tensor::cat(&ys, 0))
