@@ -1,7 +1,11 @@
-//! Protocols expand to the papers' tasks, with valid corpus and label-set names.
+//! Protocols expand to the papers' tasks, with valid corpus and label-set names, and
+//! every DA-MLDG scenario finds its data on the synthetic corpora.
 
 use emoshift_corpus::protocol::PROTOCOL_NAMES;
-use emoshift_corpus::{adapter, LabelSet, Protocol, TaskKind};
+use emoshift_corpus::split::{speaker_split, speakers_of};
+use emoshift_corpus::synth::synthesize;
+use emoshift_corpus::{adapter, scan_dirs, LabelSet, Protocol, SplitSpec, TaskKind, Utterance};
+use std::collections::{BTreeMap, BTreeSet};
 
 #[test]
 fn every_protocol_names_real_corpora_and_label_sets() {
@@ -56,6 +60,73 @@ fn da_mldg_scenarios_follow_the_authors_lists() {
     for t in &english.tasks {
         assert_eq!(t.train_corpora.len(), 3);
         assert!(!t.train_corpora.contains(&t.target_corpora[0]));
+    }
+}
+
+#[test]
+fn every_da_mldg_scenario_resolves_on_the_synthetic_corpora() {
+    let dir = tempfile::tempdir().unwrap();
+    synthesize(dir.path(), 1, 0.25).unwrap();
+    let mut corpora: BTreeMap<String, Vec<Utterance>> = BTreeMap::new();
+    for scan in scan_dirs(&[dir.path().to_path_buf()]).unwrap() {
+        assert!(
+            scan.problems.is_empty(),
+            "{}: {:?}",
+            scan.corpus,
+            scan.problems
+        );
+        corpora.insert(scan.corpus, scan.utterances);
+    }
+    let p = Protocol::by_name("da_mldg").unwrap();
+    assert_eq!(p.tasks.len(), 7);
+    for task in &p.tasks {
+        let labels = LabelSet::by_name(&task.label_set).unwrap();
+        let SplitSpec::PerCorpus { ratios } = task.split else {
+            panic!("{}: DA-MLDG splits every corpus", task.name);
+        };
+        // The utterances of a corpus in the label set, split by speaker as the runner does.
+        let split = |corpus: &str| {
+            let kept: Vec<Utterance> = corpora
+                .get(corpus)
+                .unwrap_or_else(|| panic!("{}: no synthetic {corpus}", task.name))
+                .iter()
+                .filter(|u| labels.class_index(u).is_some())
+                .cloned()
+                .collect();
+            let split = speaker_split(&kept, ratios, 0).unwrap();
+            (kept, split)
+        };
+        let mut train_classes = BTreeSet::new();
+        for corpus in &task.train_corpora {
+            let (kept, s) = split(corpus);
+            assert!(
+                !s.train.is_empty(),
+                "{}: {corpus} trains nothing",
+                task.name
+            );
+            train_classes.extend(s.train.iter().filter_map(|&i| labels.class_index(&kept[i])));
+        }
+        assert_eq!(
+            train_classes.len(),
+            labels.num_classes(),
+            "{}: the sources miss a class",
+            task.name
+        );
+        for corpus in &task.target_corpora {
+            let (kept, s) = split(corpus);
+            assert!(!s.test.is_empty(), "{}: {corpus} tests nothing", task.name);
+            assert!(speakers_of(&kept, &s.train).is_disjoint(&speakers_of(&kept, &s.test)));
+            let classes: BTreeSet<usize> = s
+                .test
+                .iter()
+                .filter_map(|&i| labels.class_index(&kept[i]))
+                .collect();
+            assert!(
+                classes.len() >= 2,
+                "{}: {corpus} tests {classes:?}",
+                task.name
+            );
+        }
     }
 }
 

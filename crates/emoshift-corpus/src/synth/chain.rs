@@ -201,6 +201,14 @@ impl Chain {
     }
 }
 
+/// `mono` repeated on each of `channels` interleaved channels (a stereo file whose
+/// channels carry the same signal).
+pub fn interleave(mono: &[i16], channels: u16) -> Vec<i16> {
+    mono.iter()
+        .flat_map(|&s| std::iter::repeat_n(s, usize::from(channels)))
+        .collect()
+}
+
 /// A 16-bit PCM WAV file of `samples` with `channels` interleaved channels.
 pub fn wav_bytes(
     samples: &[i16],

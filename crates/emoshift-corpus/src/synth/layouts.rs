@@ -58,10 +58,14 @@ pub struct CorpusPlan {
     pub sentences: usize,
     /// Speakers.
     pub speakers: Vec<SpeakerSpec>,
+    /// Whether the adapter reports the speakers' gender (AESDD's does not).
+    pub reports_gender: bool,
     /// Files.
     pub items: Vec<Item>,
     /// Recording chain.
     pub chain: Chain,
+    /// Channels of the files (EMOVO is stereo, both channels the same signal).
+    pub channels: u16,
     /// Acting style.
     pub style: ActingStyle,
 }
@@ -69,11 +73,13 @@ pub struct CorpusPlan {
 /// Builds a corpus plan for a scale, drawing the acting style from the generator.
 pub type PlanBuilder = fn(f32, &mut ChaCha8Rng) -> CorpusPlan;
 
-fn count(base: usize, min: usize, scale: f32) -> usize {
+/// `base` times `scale`, rounded, at least `min`.
+pub(super) fn count(base: usize, min: usize, scale: f32) -> usize {
     ((base as f32 * scale).round() as usize).max(min)
 }
 
-fn speaker(id: impl Into<String>, gender: Gender) -> SpeakerSpec {
+/// A speaker with the random voice's own F0.
+pub(super) fn speaker(id: impl Into<String>, gender: Gender) -> SpeakerSpec {
     SpeakerSpec {
         id: id.into(),
         gender,
@@ -138,6 +144,7 @@ pub fn ravdess(scale: f32, rng: &mut ChaCha8Rng) -> CorpusPlan {
         syllables: (4, 5),
         sentences: 2,
         speakers,
+        reports_gender: true,
         items,
         chain: Chain {
             sample_rate: 48_000,
@@ -147,6 +154,7 @@ pub fn ravdess(scale: f32, rng: &mut ChaCha8Rng) -> CorpusPlan {
             noise_dbfs: -74.0,
             hum: None,
         },
+        channels: 1,
         style: ActingStyle::new(1.1, 0.3, 0.5, rng),
     }
 }
@@ -209,6 +217,7 @@ pub fn crema_d(scale: f32, rng: &mut ChaCha8Rng) -> CorpusPlan {
         syllables: (4, 5),
         sentences: n_sent,
         speakers,
+        reports_gender: true,
         items,
         chain: Chain {
             sample_rate: 16_000,
@@ -222,6 +231,7 @@ pub fn crema_d(scale: f32, rng: &mut ChaCha8Rng) -> CorpusPlan {
             noise_dbfs: -50.0,
             hum: Some((60.0, -60.0)),
         },
+        channels: 1,
         style: ActingStyle::new(1.1, 0.22, 0.6, rng),
     }
 }
@@ -290,6 +300,7 @@ pub fn emodb(scale: f32, rng: &mut ChaCha8Rng) -> CorpusPlan {
         syllables: (4, 5),
         sentences: n_text,
         speakers,
+        reports_gender: true,
         items,
         chain: Chain {
             sample_rate: 16_000,
@@ -299,6 +310,7 @@ pub fn emodb(scale: f32, rng: &mut ChaCha8Rng) -> CorpusPlan {
             noise_dbfs: -68.0,
             hum: None,
         },
+        channels: 1,
         style: ActingStyle::new(1.1, 0.3, 0.5, rng),
     }
 }
@@ -359,6 +371,7 @@ pub fn tess(scale: f32, rng: &mut ChaCha8Rng) -> CorpusPlan {
         syllables: (4, 4),
         sentences: n_words,
         speakers,
+        reports_gender: true,
         items,
         chain: Chain {
             sample_rate: 24_414,
@@ -368,6 +381,7 @@ pub fn tess(scale: f32, rng: &mut ChaCha8Rng) -> CorpusPlan {
             noise_dbfs: -62.0,
             hum: None,
         },
+        channels: 1,
         style: ActingStyle::new(1.35, 0.25, 0.5, rng),
     }
 }
@@ -417,6 +431,7 @@ pub fn savee(scale: f32, rng: &mut ChaCha8Rng) -> CorpusPlan {
         syllables: (4, 5),
         sentences: n_sentences,
         speakers,
+        reports_gender: true,
         items,
         chain: Chain {
             sample_rate: 44_100,
@@ -426,6 +441,7 @@ pub fn savee(scale: f32, rng: &mut ChaCha8Rng) -> CorpusPlan {
             noise_dbfs: -58.0,
             hum: None,
         },
+        channels: 1,
         style: ActingStyle::new(0.9, 0.4, 0.55, rng),
     }
 }
@@ -496,6 +512,7 @@ pub fn iemocap(scale: f32, rng: &mut ChaCha8Rng) -> CorpusPlan {
         syllables: (4, 5),
         sentences: turns,
         speakers,
+        reports_gender: true,
         items,
         chain: Chain {
             sample_rate: 16_000,
@@ -509,6 +526,7 @@ pub fn iemocap(scale: f32, rng: &mut ChaCha8Rng) -> CorpusPlan {
             noise_dbfs: -46.0,
             hum: None,
         },
+        channels: 1,
         style: ActingStyle::new(1.0, 0.25, 0.6, rng),
     }
 }

@@ -10,9 +10,13 @@
 //! noise and a spectral-tilt low-pass; it drives a cascade of five Klatt resonators
 //! whose F1–F3 glide between the targets of vowels, nasals and approximants
 //! ([`phones`]); fricatives and plosive bursts add band-passed noise. Sentences are
-//! pseudo-words of CV(C) syllables drawn per corpus language (German adds front
-//! rounded vowels and /x/), and — as in the acted corpora — each sentence is spoken
-//! in every emotion.
+//! pseudo-words of CV(C) syllables drawn per corpus language, each with its own
+//! inventory, syllable shape and stress: German adds front rounded vowels and /x/,
+//! Italian has seven vowels, open syllables and penultimate stress, Persian six vowels,
+//! no onset clusters, frequent codas, /x ɣ ʒ q/ and final stress, French front rounded
+//! vowels, uvular /ʁ/ and a final accent, Greek five vowels and /θ ð x ɣ/. As in the
+//! acted corpora, each sentence is spoken in every emotion (ShEMO's radio-play lines
+//! are all different).
 //!
 //! **Emotion.** Each emotion has a prosody and voice-quality profile ([`style`]): F0
 //! level and range, contour slope, speaking rate, energy, jitter, shimmer,
@@ -26,27 +30,34 @@
 //! (intensity — TESS exaggerated, IEMOCAP subtle —, per-utterance spread, and a
 //! per-corpus "dialect" that bends every emotion's profile by a random offset, so an
 //! emotion is not rendered the same way in two corpora), and its own recording chain
-//! ([`chain`]): sample rate (RAVDESS 48 kHz, CREMA-D/EmoDB/IEMOCAP 16 kHz, TESS
-//! 24.414 kHz, SAVEE 44.1 kHz), equalisation, IEMOCAP's room reverberation,
-//! CREMA-D's mains hum, noise floor and level. Emotions therefore transfer between
-//! corpora only partly, as in the papers.
+//! ([`chain`]): sample rate (RAVDESS, EMOVO and CaFE 48 kHz, CREMA-D/EmoDB/IEMOCAP
+//! 16 kHz, TESS 24.414 kHz, SAVEE, ShEMO and AESDD 44.1 kHz), equalisation, room
+//! reverberation (IEMOCAP, ShEMO's broadcast band, AESDD's small room), CREMA-D's
+//! mains hum, noise floor and level. Emotions therefore transfer between corpora only
+//! partly, as in the papers.
 //!
-//! **Layouts** ([`layouts`]): RAVDESS `Actor_XX/03-01-EE-II-SS-RR-AA.wav`; CREMA-D
+//! **Layouts** ([`layouts`], [`multilingual`]): RAVDESS `Actor_XX/03-01-EE-II-SS-RR-AA.wav`; CREMA-D
 //! `AudioWAV/AAAA_SSS_EEE_LL.wav` with `VideoDemographics.csv`; EmoDB
 //! `wav/SSTTTEV.wav`; TESS `OAF_Fear/OAF_back_fear.wav` with the release's folder
 //! spellings; SAVEE `AudioData/DC/a01.wav`; IEMOCAP
 //! `SessionN/sentences/wav/<dialog>/<turn>.wav` with `dialog/EmoEvaluation/*.txt`
-//! label files (including rater lines and one `xxx` turn per dialog). Everything is
-//! 16-bit mono WAV.
+//! label files (including rater lines and one `xxx` turn per dialog); EMOVO `f1/rab-f1-b1.wav`; ShEMO `female/F01A01.wav` with its skew
+//! (anger and neutral common, fear rare, no disgust); CaFE `Colère/Fort/01-C-2-1.wav`
+//! and `Neutre/01-N-1.wav`; AESDD `anger/a01 (1).wav` with some second takes
+//! (`a01 (1)b.wav`). Everything is 16-bit PCM WAV, mono but for
+//! EMOVO's stereo. Together they cover the corpora of all seven DA-MLDG scenarios.
 //!
-//! **Size and determinism.** At scale 1 each corpus has 130–200 files of 1–2.5 s;
-//! `scale` multiplies speakers or sentences (never below what a speaker-independent
-//! split needs). Every file's randomness comes from a ChaCha8 stream seeded by the
-//! seed, the corpus and the file path, so files render in parallel and the same seed
-//! gives the same bytes.
+//! **Size and determinism.** At scale 1 the English and German corpora have 128–180
+//! files and the other four 104–127, each of 1–2.5 s; `scale` multiplies speakers or
+//! sentences (never below what a speaker-independent split needs). File names depend
+//! on the scale only. Every file's randomness comes from a ChaCha8 stream seeded by
+//! the seed, the corpus and the file path, so files render in parallel, the same seed
+//! gives the same bytes, and [`synthesize_corpora`] writes a corpus exactly as
+//! [`synthesize`] does.
 
 pub mod chain;
 pub mod layouts;
+pub mod multilingual;
 pub mod phones;
 pub mod style;
 pub mod voice;
@@ -57,6 +68,7 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 
+use crate::adapters::canonical_corpus_name;
 use crate::emotion::{Emotion, Gender};
 use crate::error::{CorpusError, Result};
 use layouts::CorpusPlan;
@@ -69,8 +81,9 @@ pub struct SynthFile {
     pub path: PathBuf,
     /// Speaker id as the adapter reports it.
     pub speaker: String,
-    /// Speaker gender.
-    pub gender: Gender,
+    /// Speaker gender as the adapter reports it (`None` for AESDD, whose files do
+    /// not say).
+    pub gender: Option<Gender>,
     /// The labelled emotion (`None` for IEMOCAP's `xxx`).
     pub emotion: Option<Emotion>,
     /// The emotion actually rendered.
@@ -146,34 +159,73 @@ fn write_file(path: &Path, bytes: &[u8]) -> Result<()> {
     std::fs::write(path, bytes).map_err(|e| CorpusError::io(path, e))
 }
 
-/// Writes the synthetic corpora under `out` (see the module doc) and says what was
+/// Canonical names of the synthetic corpora, in the order [`synthesize`] writes them.
+pub const SYNTH_CORPORA: [&str; 10] = [
+    "ravdess", "crema_d", "emodb", "tess", "savee", "iemocap", "emovo", "shemo", "cafe", "aesdd",
+];
+
+/// The plan builder of each synthetic corpus, in [`SYNTH_CORPORA`] order.
+const BUILDERS: [(&str, layouts::PlanBuilder); 10] = [
+    ("ravdess", layouts::ravdess),
+    ("crema_d", layouts::crema_d),
+    ("emodb", layouts::emodb),
+    ("tess", layouts::tess),
+    ("savee", layouts::savee),
+    ("iemocap", layouts::iemocap),
+    ("emovo", multilingual::emovo),
+    ("shemo", multilingual::shemo),
+    ("cafe", multilingual::cafe),
+    ("aesdd", multilingual::aesdd),
+];
+
+/// Writes every synthetic corpus under `out` (see the module doc) and says what was
 /// written. `scale` must be positive and finite; 1 is the default size.
 pub fn synthesize(out: &Path, seed: u64, scale: f32) -> Result<SynthSummary> {
+    synthesize_corpora(out, seed, scale, &SYNTH_CORPORA)
+}
+
+/// Writes the named synthetic corpora under `out`, in [`SYNTH_CORPORA`] order. Names
+/// are compared as [`crate::adapter`] compares them (`CREMA-D`, `crema_d`); a corpus
+/// gets the same bytes as from [`synthesize`] with the same seed and scale. An
+/// unknown or empty list is an error that lists the valid names.
+pub fn synthesize_corpora<S: AsRef<str>>(
+    out: &Path,
+    seed: u64,
+    scale: f32,
+    corpora: &[S],
+) -> Result<SynthSummary> {
     if !(scale.is_finite() && scale > 0.0) {
         return Err(CorpusError::Invalid {
             what: "synth scale".to_string(),
             reason: format!("must be a positive number, got {scale}"),
         });
     }
-    let builders: [(&str, layouts::PlanBuilder); 6] = [
-        ("ravdess", layouts::ravdess),
-        ("crema_d", layouts::crema_d),
-        ("emodb", layouts::emodb),
-        ("tess", layouts::tess),
-        ("savee", layouts::savee),
-        ("iemocap", layouts::iemocap),
-    ];
-    let mut corpora = Vec::new();
-    for (name, build) in builders {
+    if corpora.is_empty() {
+        return Err(CorpusError::Invalid {
+            what: "synthetic corpus list".to_string(),
+            reason: format!("is empty; choose from {}", SYNTH_CORPORA.join(", ")),
+        });
+    }
+    let mut wanted = Vec::new();
+    for name in corpora {
+        let name = name.as_ref();
+        let canonical = canonical_corpus_name(name)
+            .ok()
+            .filter(|c| SYNTH_CORPORA.contains(c))
+            .ok_or_else(|| CorpusError::unknown("synthetic corpus", name, &SYNTH_CORPORA))?;
+        wanted.push(canonical);
+    }
+    let mut written = Vec::new();
+    for (name, build) in BUILDERS.iter().filter(|(n, _)| wanted.contains(n)) {
         let mut rng = rng_for(seed, name);
         let plan = build(scale, &mut rng);
-        corpora.push(render_corpus(&plan, out, seed, &mut rng)?);
+        written.push(render_corpus(&plan, out, seed, &mut rng)?);
     }
     Ok(SynthSummary {
         out: out.to_path_buf(),
         seed,
         scale,
-        corpora,
+        corpora: written,
     })
 }
 
@@ -213,13 +265,15 @@ fn render_corpus(
             let speech = voice::render(&sentences[item.sentence], voice, &expr, sr, lead, &mut rng);
             let samples = plan.chain.record(&speech, expr.gain_db, &mut rng);
             let path = root.join(&item.rel_path);
-            let bytes = chain::wav_bytes(&samples, sr, 1).map_err(|e| CorpusError::io(&path, e))?;
+            let interleaved = chain::interleave(&samples, plan.channels);
+            let bytes = chain::wav_bytes(&interleaved, sr, plan.channels)
+                .map_err(|e| CorpusError::io(&path, e))?;
             write_file(&path, &bytes)?;
             let spk = &plan.speakers[item.speaker];
             Ok(SynthFile {
                 path,
                 speaker: spk.id.clone(),
-                gender: spk.gender,
+                gender: plan.reports_gender.then_some(spk.gender),
                 emotion: item.label,
                 rendered: item.rendered,
                 raw_label: item.raw_label.clone(),

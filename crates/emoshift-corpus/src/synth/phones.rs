@@ -2,7 +2,8 @@
 //!
 //! Formant values (F1–F3, adult male) are the classic Peterson & Barney / IPA
 //! handbook averages; languages differ by which vowels and consonants their
-//! sentences draw from.
+//! sentences draw from, how many consonants a syllable may start or end with, and
+//! which syllable carries the word stress.
 
 use rand::RngExt;
 use rand_chacha::ChaCha8Rng;
@@ -83,6 +84,17 @@ const ENGLISH_VOWELS: [Phone; 2] = [
 const GERMAN_VOWELS: [Phone; 2] = [
     vowel("y", 280.0, 1650.0, 2200.0),
     vowel("ø", 400.0, 1500.0, 2300.0),
+];
+/// Extra French vowels (front rounded, open-mid included).
+const FRENCH_VOWELS: [Phone; 3] = [
+    vowel("y", 280.0, 1650.0, 2200.0),
+    vowel("ø", 400.0, 1500.0, 2300.0),
+    vowel("œ", 550.0, 1450.0, 2350.0),
+];
+/// Extra Persian vowels: front /æ/ and back rounded /ɒ/.
+const PERSIAN_VOWELS: [Phone; 2] = [
+    vowel("æ", 660.0, 1720.0, 2410.0),
+    vowel("ɒ", 650.0, 950.0, 2450.0),
 ];
 
 /// Consonants shared by every language.
@@ -168,16 +180,125 @@ const CONSONANTS: [Phone; 13] = [
         NEUTRAL_TRACT,
     ),
 ];
-/// German adds the velar fricative.
-const GERMAN_CONSONANTS: [Phone; 1] = [cons(
-    "x",
-    Manner::Fricative {
-        centre: 1600.0,
-        bandwidth: 900.0,
-        voiced: false,
-    },
-    NEUTRAL_TRACT,
-)];
+const fn fricative(symbol: &'static str, centre: f32, bandwidth: f32, voiced: bool) -> Phone {
+    cons(
+        symbol,
+        Manner::Fricative {
+            centre,
+            bandwidth,
+            voiced,
+        },
+        NEUTRAL_TRACT,
+    )
+}
+
+/// The velar fricative /x/ (German, Persian, Greek).
+const VELAR_FRICATIVE: Phone = fricative("x", 1600.0, 900.0, false);
+/// The voiced velar or uvular fricative /ɣ/ (Persian, Greek).
+const VOICED_VELAR_FRICATIVE: Phone = fricative("ɣ", 1400.0, 900.0, true);
+/// The palatal nasal /ɲ/ (Italian, French).
+const PALATAL_NASAL: Phone = cons("ɲ", Manner::Nasal, [250.0, 2000.0, 2800.0]);
+/// The voiced postalveolar fricative /ʒ/ (French, Persian).
+const VOICED_POSTALVEOLAR: Phone = fricative("ʒ", 2700.0, 1200.0, true);
+
+/// Where a language puts the word stress.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Stress {
+    /// Any syllable (English, German, Greek).
+    Free,
+    /// The penultimate syllable (Italian).
+    Penultimate,
+    /// The last syllable (French phrase accent, Persian).
+    Final,
+}
+
+/// How a language builds its pseudo-words: inventory, syllable shape and stress.
+struct Phonology {
+    vowels: Vec<Phone>,
+    consonants: Vec<Phone>,
+    max_onset: usize,
+    coda: f64,
+    stress: Stress,
+}
+
+/// The phonology of `language`; unknown languages get the shared inventory.
+fn phonology(language: &str) -> Phonology {
+    let without = |phones: &[Phone], drop: &[&str]| -> Vec<Phone> {
+        phones
+            .iter()
+            .copied()
+            .filter(|p| !drop.contains(&p.symbol))
+            .collect()
+    };
+    let mut p = Phonology {
+        vowels: VOWELS.to_vec(),
+        consonants: CONSONANTS.to_vec(),
+        max_onset: 2,
+        coda: 0.35,
+        stress: Stress::Free,
+    };
+    match language {
+        "en" => p.vowels.extend(ENGLISH_VOWELS),
+        "de" => {
+            p.vowels.extend(GERMAN_VOWELS);
+            p.consonants.push(VELAR_FRICATIVE);
+        }
+        // Seven vowels, no schwa; mostly open syllables, penultimate stress.
+        "it" => {
+            p.vowels = without(&VOWELS, &["ə"]);
+            p.consonants.push(PALATAL_NASAL);
+            p.coda = 0.15;
+            p.stress = Stress::Penultimate;
+        }
+        // Six vowels; no onset clusters, frequent codas, final stress.
+        "fa" => {
+            p.vowels = without(&VOWELS, &["ɛ", "ɔ", "ə", "a"]);
+            p.vowels.extend(PERSIAN_VOWELS);
+            p.consonants.extend([
+                VELAR_FRICATIVE,
+                VOICED_VELAR_FRICATIVE,
+                VOICED_POSTALVEOLAR,
+                cons(
+                    "q",
+                    Manner::Plosive {
+                        centre: 1200.0,
+                        voiced: true,
+                    },
+                    NEUTRAL_TRACT,
+                ),
+            ]);
+            p.max_onset = 1;
+            p.coda = 0.6;
+            p.stress = Stress::Final;
+        }
+        // Front rounded vowels, uvular /ʁ/ for /r/, phrase-final accent.
+        "fr" => {
+            p.vowels.extend(FRENCH_VOWELS);
+            p.consonants = without(&CONSONANTS, &["r"]);
+            p.consonants.extend([
+                fricative("ʁ", 1100.0, 800.0, true),
+                VOICED_POSTALVEOLAR,
+                PALATAL_NASAL,
+            ]);
+            p.coda = 0.3;
+            p.stress = Stress::Final;
+        }
+        // Five vowels; dental and velar fricatives; few codas.
+        "el" => {
+            p.vowels = without(&VOWELS, &["ɛ", "ɔ", "ə"]);
+            p.consonants = without(&CONSONANTS, &["ʃ"]);
+            p.consonants.extend([
+                fricative("θ", 6000.0, 4000.0, false),
+                fricative("ð", 4500.0, 3000.0, true),
+                VELAR_FRICATIVE,
+                VOICED_VELAR_FRICATIVE,
+            ]);
+            p.coda = 0.2;
+        }
+        _ => {}
+    }
+    p
+}
 
 /// One syllable: onset consonants, a vowel nucleus, optional coda, and whether it is
 /// stressed.
@@ -189,29 +310,25 @@ pub struct Syllable {
     pub stressed: bool,
 }
 
-/// A pseudo-sentence in `language` (`en`, `de`, …) of `n_syllables` syllables, drawn
-/// from `rng`.
+/// A pseudo-sentence in `language` (`en`, `de`, `it`, `fa`, `fr`, `el`; others get
+/// the shared inventory) of `n_syllables` syllables, drawn from `rng`.
 pub fn sentence(language: &str, n_syllables: usize, rng: &mut ChaCha8Rng) -> Vec<Syllable> {
-    let mut vowels: Vec<Phone> = VOWELS.to_vec();
-    let mut consonants: Vec<Phone> = CONSONANTS.to_vec();
-    match language {
-        "en" => vowels.extend(ENGLISH_VOWELS),
-        "de" => {
-            vowels.extend(GERMAN_VOWELS);
-            consonants.extend(GERMAN_CONSONANTS);
-        }
-        _ => {}
-    }
-    let stressed_at = rng.random_range(0..n_syllables);
+    let p = phonology(language);
+    let pick = |list: &[Phone], rng: &mut ChaCha8Rng| list[rng.random_range(0..list.len())];
+    let stressed_at = match p.stress {
+        Stress::Free => rng.random_range(0..n_syllables),
+        Stress::Penultimate => n_syllables.saturating_sub(2),
+        Stress::Final => n_syllables.saturating_sub(1),
+    };
     (0..n_syllables)
         .map(|i| {
             let mut phones = Vec::new();
-            for _ in 0..rng.random_range(1..=2usize) {
-                phones.push(consonants[rng.random_range(0..consonants.len())]);
+            for _ in 0..rng.random_range(1..=p.max_onset) {
+                phones.push(pick(&p.consonants, rng));
             }
-            phones.push(vowels[rng.random_range(0..vowels.len())]);
-            if rng.random_bool(0.35) {
-                phones.push(consonants[rng.random_range(0..consonants.len())]);
+            phones.push(pick(&p.vowels, rng));
+            if rng.random_bool(p.coda) {
+                phones.push(pick(&p.consonants, rng));
             }
             Syllable {
                 phones,

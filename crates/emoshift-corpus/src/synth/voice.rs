@@ -232,7 +232,6 @@ pub fn render(
     let mut n = lead;
     for seg in &segs {
         for i in 0..seg.samples {
-            let t = (n - lead) as f32 / speech.max(1) as f32;
             if i % 32 == 0 {
                 for (k, f) in cur_formants.iter_mut().enumerate() {
                     *f = seg.formants[k] + (*f - seg.formants[k]) * smooth.powi(32);
@@ -252,13 +251,15 @@ pub fn render(
             noise_amp = seg.noise_amp + (noise_amp - seg.noise_amp) * amp_smooth;
             accent = seg.accent + (accent - seg.accent) * smooth;
 
-            let st = expr.slope_st * (t - 0.5)
-                + expr.range * accent
-                + expr.tremor_st * (2.0 * PI * tremor_hz * n as f32 / srf).sin();
-            let f0 = base_f0 * 2f32.powf(st / 12.0);
             phase += period_f0 / srf;
             if phase >= 1.0 {
                 phase -= 1.0;
+                // The contour is only read at period starts.
+                let t = (n - lead) as f32 / speech.max(1) as f32;
+                let st = expr.slope_st * (t - 0.5)
+                    + expr.range * accent
+                    + expr.tremor_st * (2.0 * PI * tremor_hz * n as f32 / srf).sin();
+                let f0 = base_f0 * 2f32.powf(st / 12.0);
                 let j: f32 = StandardNormal.sample(rng);
                 let s: f32 = StandardNormal.sample(rng);
                 period_f0 = f0 * (1.0 + expr.jitter * j);
