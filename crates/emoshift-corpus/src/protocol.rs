@@ -35,7 +35,10 @@
 //!   CREMA-D, MSP-Podcast, EmoDB, RAVDESS; the single-corpus cross-corpus matrix (rows
 //!   IEMOCAP, MSP-Podcast, CREMA-D, columns all five); multi-corpus training on
 //!   IEMOCAP + CREMA-D ("2D") and on all five ("5D"). The poster uses random splits for
-//!   CREMA-D and EmoDB; here every split is speaker-independent, 70/15/15.
+//!   CREMA-D and EmoDB; here every split is speaker-independent, 70/15/15, except that
+//!   MSP-Podcast keeps its own partition (Train / Development / Test1), as the poster
+//!   does; any corpus whose utterances carry a `split` value is split by it
+//!   ([`crate::split::corpus_partition`]).
 //! - `loco:<corpus>,<corpus>,…[@<label set>]` — leave-one-corpus-out over any list
 //!   (label set `common4` by default); see [`Protocol::leave_one_corpus_out`].
 //! - `matrix:<corpus>,<corpus>,…[@<label set>]` — cross-corpus matrix over any list:

@@ -1,6 +1,7 @@
 //! Speaker-independent splits: train/val/test by ratios, leave-one-speaker-out,
-//! leave-one-session-out and k speaker folds. Every function returns positions into
-//! the slice it was given, sorted ascending.
+//! leave-one-session-out and k speaker folds, and the partition a corpus ships
+//! with ([`corpus_partition`], MSP-Podcast's Train/Development/Test1). Every
+//! function returns positions into the slice it was given, sorted ascending.
 //!
 //! Speakers, never utterances, are assigned to parts, so no speaker is in two parts.
 //! The assignment is stratified where possible: speakers are visited in an order
@@ -14,6 +15,7 @@ use rand::seq::SliceRandom;
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
+use std::borrow::Borrow;
 use std::collections::BTreeMap;
 
 use crate::error::{CorpusError, Result};
@@ -65,17 +67,20 @@ struct SpeakerStats {
     counts: BTreeMap<String, f64>,
 }
 
-fn speaker_stats(utts: &[Utterance]) -> Vec<SpeakerStats> {
+fn speaker_stats<U: Borrow<Utterance>>(utts: &[U]) -> Vec<SpeakerStats> {
     let mut by_speaker: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
     for (i, u) in utts.iter().enumerate() {
-        by_speaker.entry(u.speaker.as_str()).or_default().push(i);
+        by_speaker
+            .entry(u.borrow().speaker.as_str())
+            .or_default()
+            .push(i);
     }
     by_speaker
         .into_values()
         .map(|members| {
             let mut counts = BTreeMap::new();
             for &i in &members {
-                let u = &utts[i];
+                let u = utts[i].borrow();
                 let emotion = u.emotion.map_or("none", |e| e.name());
                 for key in [
                     "total".to_string(),
@@ -170,8 +175,9 @@ fn collect(stats: &[SpeakerStats], part_of: &[usize], part: usize) -> Vec<usize>
     out
 }
 
-/// Speaker-independent train/val/test split by `ratios`, stable for `seed`.
-pub fn speaker_split(utts: &[Utterance], ratios: Ratios, seed: u64) -> Result<Split> {
+/// Speaker-independent train/val/test split by `ratios`, stable for `seed`
+/// (`utts` may hold utterances or references to them).
+pub fn speaker_split<U: Borrow<Utterance>>(utts: &[U], ratios: Ratios, seed: u64) -> Result<Split> {
     let stats = speaker_stats(utts);
     let part_of = assign(&stats, &[ratios.train, ratios.val, ratios.test], seed)?;
     Ok(Split {
@@ -179,6 +185,75 @@ pub fn speaker_split(utts: &[Utterance], ratios: Ratios, seed: u64) -> Result<Sp
         val: collect(&stats, &part_of, 1),
         test: collect(&stats, &part_of, 2),
     })
+}
+
+/// A corpus's own partition, read from each utterance's `extra["split"]`
+/// (the MSP-Podcast adapter fills it; a manifest can too).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Partition {
+    /// Positions in the training, validation and test parts.
+    pub split: Split,
+    /// Values that name none of the three parts (MSP-Podcast's `Test2`, whose
+    /// labels are withheld), with how many utterances carry each; those
+    /// utterances are left out.
+    pub unused: BTreeMap<String, usize>,
+}
+
+/// Which part a partition value names: `train`/`training`; `dev`,
+/// `development`, `val`, `valid`, `validation`; `test`, `test1`, `testing`
+/// (any case); anything else names no part.
+fn partition_part(value: &str) -> Option<usize> {
+    match value.trim().to_ascii_lowercase().as_str() {
+        "train" | "training" => Some(0),
+        "dev" | "development" | "val" | "valid" | "validation" => Some(1),
+        "test" | "test1" | "testing" => Some(2),
+        _ => None,
+    }
+}
+
+/// The partition `utts` ship with, if they carry one: `Ok(None)` when no
+/// utterance has `extra["split"]`, an error when only some have it (a
+/// partition must cover the corpus) or when no utterance lands in the
+/// training part.
+pub fn corpus_partition<U: Borrow<Utterance>>(utts: &[U]) -> Result<Option<Partition>> {
+    let values: Vec<Option<&str>> = utts
+        .iter()
+        .map(|u| u.borrow().extra.get("split").map(String::as_str))
+        .collect();
+    let missing = values.iter().filter(|v| v.is_none()).count();
+    if missing == values.len() {
+        return Ok(None);
+    }
+    if missing > 0 {
+        let example = utts[values.iter().position(Option::is_none).expect("counted")].borrow();
+        return Err(CorpusError::Split(format!(
+            "{missing} of {} utterances of {} have no `split` value (for example {}); \
+             a corpus partition must cover every utterance",
+            utts.len(),
+            example.corpus,
+            example.id
+        )));
+    }
+    let mut parts: [Vec<usize>; 3] = Default::default();
+    let mut unused = BTreeMap::new();
+    for (i, value) in values.iter().enumerate() {
+        let value = value.expect("checked above");
+        match partition_part(value) {
+            Some(p) => parts[p].push(i),
+            None => *unused.entry(value.to_string()).or_insert(0) += 1,
+        }
+    }
+    if parts[0].is_empty() {
+        return Err(CorpusError::Split(format!(
+            "the `split` values of {} name no training part (train/training)",
+            utts[0].borrow().corpus
+        )));
+    }
+    let [train, val, test] = parts;
+    Ok(Some(Partition {
+        split: Split { train, val, test },
+        unused,
+    }))
 }
 
 /// `k` folds of speakers, each held out once, stable for `seed`.

@@ -1,7 +1,8 @@
 //! Speaker-independent splits: no speaker in two parts, stable for a seed, stratified.
 
 use emoshift_corpus::split::{
-    leave_one_session_out, leave_one_speaker_out, speaker_folds, speaker_split, speakers_of, Ratios,
+    corpus_partition, leave_one_session_out, leave_one_speaker_out, speaker_folds, speaker_split,
+    speakers_of, Ratios,
 };
 use emoshift_corpus::{Emotion, Gender, Utterance};
 use std::collections::BTreeSet;
@@ -162,4 +163,57 @@ fn leave_one_out_by_speaker_and_session() {
     no_session[3].session = None;
     let err = leave_one_session_out(&no_session).unwrap_err().to_string();
     assert!(err.contains("has no session"), "{err}");
+}
+
+#[test]
+fn a_corpus_partition_is_read_from_the_split_values() {
+    let values = [
+        "Train",
+        "Development",
+        "Test1",
+        "Test2",
+        "train",
+        "validation",
+        "test",
+    ];
+    let utts: Vec<Utterance> = corpus(7, 1)
+        .into_iter()
+        .enumerate()
+        .map(|(i, u)| u.with_extra("split", values[i % values.len()]))
+        .collect();
+    let partition = corpus_partition(&utts)
+        .unwrap()
+        .expect("every utterance has a split");
+    let part = |names: [&str; 2]| -> Vec<usize> {
+        (0..utts.len())
+            .filter(|i| names.contains(&values[i % values.len()]))
+            .collect()
+    };
+    assert_eq!(partition.split.train, part(["Train", "train"]));
+    assert_eq!(partition.split.val, part(["Development", "validation"]));
+    assert_eq!(partition.split.test, part(["Test1", "test"]));
+    let test2 = part(["Test2", "Test2"]).len();
+    assert_eq!(partition.unused.get("Test2"), Some(&test2));
+    assert_eq!(partition.unused.len(), 1);
+    // References work as well as owned utterances.
+    let refs: Vec<&Utterance> = utts.iter().collect();
+    assert_eq!(corpus_partition(&refs).unwrap(), Some(partition));
+}
+
+#[test]
+fn no_split_values_means_no_partition_and_partial_or_trainless_ones_are_errors() {
+    let utts = corpus(4, 1);
+    assert_eq!(corpus_partition(&utts).unwrap(), None);
+
+    let mut partial = utts.clone();
+    partial[0] = partial[0].clone().with_extra("split", "train");
+    let err = corpus_partition(&partial).unwrap_err().to_string();
+    assert!(err.contains("have no `split` value"), "{err}");
+
+    let no_train: Vec<Utterance> = utts
+        .into_iter()
+        .map(|u| u.with_extra("split", "test"))
+        .collect();
+    let err = corpus_partition(&no_train).unwrap_err().to_string();
+    assert!(err.contains("no training part"), "{err}");
 }

@@ -1,12 +1,14 @@
 //! Turns a protocol task into the utterances each role sees: per source
 //! corpus a training and a validation part (speaker-independent, source data
 //! only — the target never selects a model), per target corpus the test part
-//! and, for transfer tasks, the adaptation part.
+//! and, for transfer tasks, the adaptation part. A corpus that ships its own
+//! partition (MSP-Podcast's Train/Development/Test1, or a manifest's `split`
+//! values) is split by it instead of by the task's ratios.
 
 use std::collections::BTreeMap;
 
 use anyhow::{bail, Context, Result};
-use emoshift_corpus::split::{speaker_split, Ratios};
+use emoshift_corpus::split::{corpus_partition, speaker_split, Ratios, Split};
 use emoshift_corpus::{LabelSet, SplitSpec, Task, TaskKind, Utterance};
 
 /// Utterances of one corpus with their class index under the task's label set.
@@ -89,13 +91,11 @@ pub fn split_task<'a>(
     let mut sources = Vec::new();
     for name in &task.train_corpora {
         let utts = labelled(name)?;
-        let owned: Vec<Utterance> = utts.iter().map(|u| (*u).clone()).collect();
-        let split = speaker_split(&owned, ratios, seed)
-            .with_context(|| format!("task `{}`: cannot split corpus `{name}`", task.name))?;
-        let mut train = split.train.clone();
-        let mut val = split.val.clone();
+        let split = three_way(&task.name, name, &utts, ratios, seed)?;
+        let mut train = split.train;
+        let mut val = split.val;
         if val.is_empty() && val_fraction > 0.0 {
-            let part: Vec<Utterance> = train.iter().map(|&i| owned[i].clone()).collect();
+            let part: Vec<&Utterance> = train.iter().map(|&i| utts[i]).collect();
             match speaker_split(&part, Ratios::new(1.0 - val_fraction, val_fraction, 0.0), seed) {
                 Ok(inner) => {
                     val = inner.val.iter().map(|&i| train[i]).collect();
@@ -126,10 +126,7 @@ pub fn split_task<'a>(
         let (test, adapt) = match task.split {
             SplitSpec::WholeTarget { .. } => ((0..utts.len()).collect::<Vec<_>>(), Vec::new()),
             SplitSpec::PerCorpus { ratios } => {
-                let owned: Vec<Utterance> = utts.iter().map(|u| (*u).clone()).collect();
-                let split = speaker_split(&owned, ratios, seed).with_context(|| {
-                    format!("task `{}`: cannot split corpus `{name}`", task.name)
-                })?;
+                let split = three_way(&task.name, name, &utts, ratios, seed)?;
                 let adapt = match task.kind {
                     TaskKind::Transfer { .. } => split.train,
                     _ => Vec::new(),
@@ -147,4 +144,126 @@ pub fn split_task<'a>(
         });
     }
     Ok(TaskData { sources, targets })
+}
+
+/// The train/val/test positions of one corpus's utterances: its own
+/// partition when it carries one, otherwise a speaker-independent split by
+/// `ratios`.
+fn three_way(
+    task: &str,
+    corpus: &str,
+    utts: &[&Utterance],
+    ratios: Ratios,
+    seed: u64,
+) -> Result<Split> {
+    let context = || format!("task `{task}`: cannot split corpus `{corpus}`");
+    match corpus_partition(utts).with_context(context)? {
+        Some(partition) => {
+            let unused: Vec<String> = partition
+                .unused
+                .iter()
+                .map(|(value, n)| format!("{n} `{value}`"))
+                .collect();
+            tracing::info!(
+                "task `{task}`: corpus `{corpus}` uses its own partition ({} train, {} validation, {} test{})",
+                partition.split.train.len(),
+                partition.split.val.len(),
+                partition.split.test.len(),
+                if unused.is_empty() {
+                    String::new()
+                } else {
+                    format!("; left out: {}", unused.join(", "))
+                }
+            );
+            Ok(partition.split)
+        }
+        None => speaker_split(utts, ratios, seed).with_context(context),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::PathBuf;
+
+    use emoshift_corpus::{Emotion, Gender};
+
+    use super::*;
+
+    /// `speakers` speakers, two utterances of each of four emotions, the
+    /// partition value of each speaker from `partition` (cycled) when given.
+    fn corpus(speakers: usize, partition: Option<&[&str]>) -> Vec<Utterance> {
+        let emotions = [
+            Emotion::Anger,
+            Emotion::Happiness,
+            Emotion::Neutral,
+            Emotion::Sadness,
+        ];
+        let mut out = Vec::new();
+        for s in 0..speakers {
+            for (k, e) in emotions.iter().cycle().take(8).enumerate() {
+                let id = format!("s{s}_{k}");
+                let u = Utterance::new(
+                    "msp_podcast",
+                    "en",
+                    id.clone(),
+                    PathBuf::from(format!("{id}.wav")),
+                    format!("spk{s}"),
+                    Some(Gender::Female),
+                    e.name(),
+                    Some(*e),
+                );
+                out.push(match partition {
+                    Some(values) => u.with_extra("split", values[s % values.len()]),
+                    None => u,
+                });
+            }
+        }
+        out
+    }
+
+    fn intra_task() -> Task {
+        Task {
+            name: "intra".into(),
+            train_corpora: vec!["msp_podcast".into()],
+            target_corpora: vec!["msp_podcast".into()],
+            label_set: "common4".into(),
+            kind: TaskKind::IntraCorpus,
+            split: SplitSpec::PerCorpus {
+                ratios: Ratios::new(0.7, 0.15, 0.15),
+            },
+        }
+    }
+
+    fn speakers(part: &Labelled) -> Vec<String> {
+        let mut s: Vec<String> = part.iter().map(|(u, _)| u.speaker.clone()).collect();
+        s.dedup();
+        s
+    }
+
+    #[test]
+    fn a_corpus_with_its_own_partition_is_split_by_it() {
+        let values = ["Train", "Train", "Development", "Test1", "Test2"];
+        let corpora = BTreeMap::from([("msp_podcast".to_string(), corpus(10, Some(&values)))]);
+        let labels = LabelSet::by_name("common4").unwrap();
+        let data = split_task(&intra_task(), &labels, &corpora, 0.2, 7).unwrap();
+        let source = &data.sources[0];
+        assert_eq!(speakers(&source.train), ["spk0", "spk1", "spk5", "spk6"]);
+        assert_eq!(speakers(&source.val), ["spk2", "spk7"]);
+        assert_eq!(speakers(&data.targets[0].test), ["spk3", "spk8"]);
+        assert_eq!(source.train.len() + source.val.len(), 6 * 8);
+    }
+
+    #[test]
+    fn a_corpus_without_a_partition_is_split_by_speakers_and_ratios() {
+        let corpora = BTreeMap::from([("msp_podcast".to_string(), corpus(10, None))]);
+        let labels = LabelSet::by_name("common4").unwrap();
+        let data = split_task(&intra_task(), &labels, &corpora, 0.2, 7).unwrap();
+        let (train, val, test) = (
+            speakers(&data.sources[0].train),
+            speakers(&data.sources[0].val),
+            speakers(&data.targets[0].test),
+        );
+        assert_eq!(train.len() + val.len() + test.len(), 10);
+        assert!(train.iter().all(|s| !val.contains(s) && !test.contains(s)));
+    }
 }
