@@ -1,5 +1,5 @@
 //! `emoshift demo`: the built-in benchmark, no data needed. It writes the
-//! synthetic corpora, scans them, extracts features, runs
+//! synthetic corpora its experiment uses, scans them, extracts features, runs
 //! `examples/demo.toml` (leave-one-corpus-out with erm, mldg, da_mldg, rsc
 //! and dann, plus an MMD transfer task, three trials each) and prints the
 //! summary table and the report's path.
@@ -58,7 +58,12 @@ pub fn run(args: Args) -> Result<()> {
     let exp = experiment(&args)?;
     let data_dir = args.out.join("data");
     println!("1/3 writing synthetic corpora to {}", data_dir.display());
-    let synth = emoshift_corpus::synth::synthesize(&data_dir, args.seed, args.scale)?;
+    let synth = emoshift_corpus::synth::synthesize_corpora(
+        &data_dir,
+        args.seed,
+        args.scale,
+        &corpora_used(&exp)?,
+    )?;
     println!(
         "    {} files, {:.1} minutes of audio in {} corpora",
         synth.file_count(),
@@ -75,6 +80,17 @@ pub fn run(args: Args) -> Result<()> {
     println!("report: {}", outcome.report_html.display());
     println!("        {}", outcome.report_md.display());
     Ok(())
+}
+
+/// The corpora the experiment's tasks train or test on, sorted, each once.
+fn corpora_used(exp: &Experiment) -> Result<Vec<String>> {
+    let mut names: Vec<String> = experiment::runner::tasks(exp)?
+        .into_iter()
+        .flat_map(|t| t.train_corpora.into_iter().chain(t.target_corpora))
+        .collect();
+    names.sort();
+    names.dedup();
+    Ok(names)
 }
 
 /// Accuracy per method and column as a plain-text table, with UM where every column is present.

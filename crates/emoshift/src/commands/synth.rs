@@ -16,11 +16,24 @@ pub struct Args {
     /// Size multiplier (1.0 = the demo's size).
     #[arg(long, default_value_t = 1.0)]
     pub scale: f32,
+    /// Write only these corpora (comma-separated or repeated; default: all of
+    /// ravdess, crema_d, emodb, tess, savee, iemocap, emovo, shemo, cafe, aesdd).
+    #[arg(long = "corpus", value_delimiter = ',')]
+    pub corpora: Vec<String>,
 }
 
 /// Writes the corpora and lists them.
 pub fn run(args: Args) -> Result<()> {
-    let summary = emoshift_corpus::synth::synthesize(&args.out, args.seed, args.scale)?;
+    let summary = if args.corpora.is_empty() {
+        emoshift_corpus::synth::synthesize(&args.out, args.seed, args.scale)?
+    } else {
+        emoshift_corpus::synth::synthesize_corpora(
+            &args.out,
+            args.seed,
+            args.scale,
+            &args.corpora,
+        )?
+    };
     for c in &summary.corpora {
         println!(
             "{:<10} {:>5} files at {:>5} Hz  {}",
