@@ -37,6 +37,8 @@ enum Command {
     Run(commands::run::Args),
     /// Predict emotions for audio files, folders or long recordings with a trained model.
     Predict(commands::predict::Args),
+    /// Serve a trained model over HTTP: POST audio to /predict, get JSON back.
+    Serve(commands::serve::Args),
 }
 
 #[derive(Debug, Subcommand)]
@@ -62,6 +64,7 @@ fn main() -> std::process::ExitCode {
         Command::Features(FeaturesCommand::Extract(args)) => commands::features::run(args),
         Command::Run(args) => commands::run::run(args),
         Command::Predict(args) => commands::predict::run(args),
+        Command::Serve(args) => commands::serve::run(args),
     };
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,

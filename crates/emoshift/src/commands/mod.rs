@@ -5,4 +5,5 @@ pub mod features;
 pub mod predict;
 pub mod run;
 pub mod scan;
+pub mod serve;
 pub mod synth;
