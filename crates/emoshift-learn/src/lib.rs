@@ -5,6 +5,7 @@ pub mod augment;
 pub mod batcher;
 pub mod checkpoint;
 pub mod data;
+pub mod encoders;
 pub mod error;
 pub mod losses;
 pub mod method;
