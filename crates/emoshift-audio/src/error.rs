@@ -83,6 +83,15 @@ pub enum AudioError {
         /// Why (part of the message, not a separate source).
         cause: FeatureError,
     },
+    /// A computation outside this crate (a pretrained encoder) failed on
+    /// the decoded signal.
+    #[error("{path}: cannot compute features: {reason}")]
+    Computation {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        reason: String,
+    },
     /// A feature-cache entry could not be written.
     #[error("{path}: cannot write cache entry: {reason}")]
     Cache {
@@ -106,6 +115,7 @@ impl AudioError {
             | AudioError::NonFinite { path, .. }
             | AudioError::Resample { path, .. }
             | AudioError::Feature { path, .. }
+            | AudioError::Computation { path, .. }
             | AudioError::Cache { path, .. } => path,
         }
     }

@@ -10,7 +10,7 @@
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use crate::{decode, load, AudioError, FeatureSpec, Features};
+use crate::{decode, load, AudioError, FeatureSpec, Features, LoadOptions};
 
 /// Whether [`FeatureStore::get_or_compute`] found the entry or computed it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -45,8 +45,12 @@ impl FeatureStore {
 
     /// Where the entry for audio bytes with BLAKE3 hex `content_hash` and `spec` lives.
     pub fn entry_path(&self, content_hash: &str, spec: &FeatureSpec) -> PathBuf {
+        self.entry_path_in(&spec.id(), content_hash)
+    }
+
+    fn entry_path_in(&self, id: &str, content_hash: &str) -> PathBuf {
         self.root
-            .join(spec.id())
+            .join(id)
             .join(&content_hash[..2.min(content_hash.len())])
             .join(format!("{content_hash}.emsf"))
     }
@@ -62,12 +66,32 @@ impl FeatureStore {
             path: path.to_path_buf(),
             cause,
         })?;
+        self.get_or_compute_with(path, &spec.id(), spec, &spec.load, |samples| {
+            spec.compute(samples).map_err(|cause| AudioError::Feature {
+                path: path.to_path_buf(),
+                cause,
+            })
+        })
+    }
+
+    /// The same for features computed by the caller (a pretrained encoder):
+    /// the audio of `path` is loaded with `load` and handed to `compute`,
+    /// and the entry lives under `id`, whose folder also gets `description`
+    /// as `spec.json`. `id` must change whenever the computation does.
+    pub fn get_or_compute_with<D: serde::Serialize>(
+        &self,
+        path: &Path,
+        id: &str,
+        description: &D,
+        load: &LoadOptions,
+        compute: impl FnOnce(&[f32]) -> Result<Features, AudioError>,
+    ) -> Result<(Features, CacheHit), AudioError> {
         let bytes = std::fs::read(path).map_err(|cause| AudioError::Unreadable {
             path: path.to_path_buf(),
             cause,
         })?;
         let hash = blake3::hash(&bytes).to_hex();
-        let entry = self.entry_path(hash.as_str(), spec);
+        let entry = self.entry_path_in(id, hash.as_str());
         if let Ok(stored) = std::fs::read(&entry) {
             match Features::from_bytes(&stored) {
                 Ok(features) => return Ok((features, CacheHit::Reused)),
@@ -79,25 +103,24 @@ impl FeatureStore {
             }
         }
         let audio = decode::decode_bytes(&bytes, path)?;
-        let audio = load::prepare(audio, path, &spec.load)?;
-        let features = spec
-            .compute(&audio.samples)
-            .map_err(|cause| AudioError::Feature {
-                path: path.to_path_buf(),
-                cause,
-            })?;
-        self.write_spec(spec)?;
+        let audio = load::prepare(audio, path, load)?;
+        let features = compute(&audio.samples)?;
+        self.write_description(id, description)?;
         write_atomically(&entry, &features.to_bytes())?;
         Ok((features, CacheHit::Computed))
     }
 
-    /// Writes `<root>/<spec id>/spec.json` (once) so a cache folder says what it holds.
-    fn write_spec(&self, spec: &FeatureSpec) -> Result<(), AudioError> {
-        let path = self.root.join(spec.id()).join("spec.json");
+    /// Writes `<root>/<id>/spec.json` (once) so a cache folder says what it holds.
+    fn write_description<D: serde::Serialize>(
+        &self,
+        id: &str,
+        description: &D,
+    ) -> Result<(), AudioError> {
+        let path = self.root.join(id).join("spec.json");
         if path.exists() {
             return Ok(());
         }
-        let json = serde_json::to_vec_pretty(spec).map_err(|e| AudioError::Cache {
+        let json = serde_json::to_vec_pretty(description).map_err(|e| AudioError::Cache {
             path: path.clone(),
             reason: e.to_string(),
         })?;

@@ -3,6 +3,7 @@
 
 mod commands;
 mod experiment;
+mod feature_source;
 mod model_dir;
 mod normalize;
 

@@ -5,13 +5,13 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
-use emoshift_audio::FeatureSpec;
 use emoshift_learn::data::InputLayout;
 use emoshift_learn::models::ModelSpec;
 use emoshift_learn::Model;
 use serde::{Deserialize, Serialize};
 use tch::Device;
 
+use crate::feature_source::{FeatureComputer, FeatureSource};
 use crate::normalize::BinNorm;
 
 const CONFIG_FILE: &str = "model.json";
@@ -26,8 +26,8 @@ pub struct ModelConfig {
     pub classes: Vec<String>,
     /// Label set the classes come from.
     pub label_set: String,
-    /// Features the network reads.
-    pub features: FeatureSpec,
+    /// Features the network reads (a spectral spec, or an encoder's layer).
+    pub features: FeatureSource,
     /// How feature matrices become the model's input tensors.
     pub layout: InputLayout,
     /// Frames per input window (the training crop).
@@ -54,6 +54,8 @@ pub struct LoadedModel {
     pub config: ModelConfig,
     /// The network with trained weights.
     pub model: Box<dyn Model>,
+    /// Computes the features the network reads (loads the encoder, if any).
+    pub features: FeatureComputer,
 }
 
 /// Reads a model folder written by [`save`].
@@ -73,5 +75,13 @@ pub fn load(dir: &Path, device: Device) -> Result<LoadedModel> {
     let model =
         emoshift_learn::models::build(&config.model, &in_shape, config.classes.len(), device)?;
     model.store().load(&dir.join(WEIGHTS_FILE))?;
-    Ok(LoadedModel { config, model })
+    let features = config
+        .features
+        .computer(device)
+        .with_context(|| format!("{}: cannot prepare its features", dir.display()))?;
+    Ok(LoadedModel {
+        config,
+        model,
+        features,
+    })
 }

@@ -3,7 +3,9 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context, Result};
-use emoshift_audio::{extract_all, FeatureSpec, FeatureStore};
+use emoshift_audio::{extract_all, FeatureStore};
+
+use crate::feature_source::{FeatureComputer, FeatureSource};
 
 /// Audio file extensions picked up when walking a folder.
 const AUDIO_EXTENSIONS: [&str; 4] = ["wav", "flac", "mp3", "ogg"];
@@ -17,6 +19,14 @@ pub struct Args {
     /// Feature preset.
     #[arg(long, default_value = "da_mldg")]
     pub preset: String,
+    /// A pretrained encoder's Hugging Face model folder (WavLM, wav2vec2,
+    /// HuBERT) whose hidden states are cached instead of a preset.
+    #[arg(long, conflicts_with = "preset")]
+    pub encoder: Option<PathBuf>,
+    /// The encoder's hidden state (0 = input of the first transformer
+    /// layer; default: the last layer).
+    #[arg(long, requires = "encoder")]
+    pub layer: Option<usize>,
     /// Cache folder.
     #[arg(long, default_value = ".emoshift-cache")]
     pub cache: PathBuf,
@@ -27,7 +37,13 @@ pub struct Args {
 
 /// Extracts features and prints the summary, listing every failure.
 pub fn run(args: Args) -> Result<()> {
-    let spec = FeatureSpec::preset(&args.preset)?;
+    let computer = match &args.encoder {
+        Some(dir) => {
+            let (source, encoder) = FeatureSource::encoder(dir, args.layer)?;
+            FeatureComputer::from_loaded(&source, encoder)?
+        }
+        None => FeatureSource::preset(&args.preset)?.computer(tch::Device::Cpu)?,
+    };
     let store = FeatureStore::open(&args.cache)?;
     let mut files = Vec::new();
     for path in &args.paths {
@@ -40,9 +56,19 @@ pub fn run(args: Args) -> Result<()> {
         .num_threads(args.threads)
         .build()
         .context("cannot start worker threads")?;
-    let summary = pool.install(|| extract_all(&files, &spec, &store, true));
+    let summary = match &computer {
+        FeatureComputer::Spectral(spec) => pool.install(|| extract_all(&files, spec, &store, true)),
+        FeatureComputer::Encoder(..) => {
+            crate::experiment::runner::extract_sequentially(&files, &computer, &store).0
+        }
+    };
     println!("{summary}");
-    println!("cache: {} (spec {})", store.root().display(), spec.id());
+    println!(
+        "cache: {} ({}, folder {})",
+        store.root().display(),
+        computer.source().describe(),
+        computer.source().id()
+    );
     if !summary.failures.is_empty() {
         bail!(
             "{} of {} files failed (listed above); the others are cached",

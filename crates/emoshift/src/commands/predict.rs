@@ -110,7 +110,9 @@ pub fn predict_file(
     device: Device,
 ) -> Result<Vec<Row>> {
     let cfg = &loaded.config;
-    let features = cfg.normalization.apply(&cfg.features.compute_file(file)?);
+    let features = cfg
+        .normalization
+        .apply(&loaded.features.compute_file(file)?);
     let fps = cfg.features.frames_per_second();
     let frames = cfg.window_frames;
     let hop = hop_seconds

@@ -77,8 +77,19 @@ pub struct DataConfig {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct FeatureConfig {
-    /// Feature preset name (`da_mldg`, `dann`, `mmd`, `voxceleb`).
-    pub preset: String,
+    /// Feature preset name (`da_mldg`, `dann`, `mmd`, `voxceleb`); give
+    /// this or `encoder`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub preset: Option<String>,
+    /// A pretrained speech encoder (WavLM, wav2vec2, HuBERT) as a Hugging
+    /// Face model folder (`config.json`, `model.safetensors`) whose hidden
+    /// states are the features; give this or `preset`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub encoder: Option<PathBuf>,
+    /// The encoder's hidden state to use: 0 is the input of the first
+    /// transformer layer; the last layer when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub encoder_layer: Option<usize>,
     /// Training crop length in seconds (the DA-MLDG paper uses 2 s).
     pub crop_seconds: f32,
     /// On-the-fly augmentations of the cached features during training
@@ -91,9 +102,41 @@ pub struct FeatureConfig {
 impl Default for FeatureConfig {
     fn default() -> Self {
         Self {
-            preset: "da_mldg".into(),
+            preset: Some("da_mldg".into()),
+            encoder: None,
+            encoder_layer: None,
             crop_seconds: 2.0,
             augment: None,
+        }
+    }
+}
+
+impl FeatureConfig {
+    /// The feature source and, for an encoder, the encoder loaded on the CPU.
+    pub fn source(&self) -> Result<crate::feature_source::FeatureComputer> {
+        use crate::feature_source::{FeatureComputer, FeatureSource};
+        match (&self.encoder, &self.preset) {
+            (Some(dir), _) => {
+                let (source, encoder) = FeatureSource::encoder(dir, self.encoder_layer)
+                    .map_err(|e| anyhow::anyhow!("key `features.encoder`: {e:#}"))?;
+                FeatureComputer::from_loaded(&source, encoder)
+            }
+            (None, Some(preset)) => FeatureSource::preset(preset)?.computer(tch::Device::Cpu),
+            (None, None) => bail!("key `features.preset`: missing"),
+        }
+    }
+
+    /// What the features are, for the report.
+    pub fn describe(&self) -> String {
+        match (&self.encoder, &self.preset) {
+            (Some(dir), _) => format!(
+                "encoder {} (layer {})",
+                dir.display(),
+                self.encoder_layer
+                    .map_or("last".to_string(), |l| l.to_string())
+            ),
+            (None, Some(preset)) => preset.clone(),
+            (None, None) => "none".into(),
         }
     }
 }
@@ -206,6 +249,7 @@ impl Experiment {
         };
         self.data.roots.iter_mut().for_each(fix);
         self.data.manifests.iter_mut().for_each(fix);
+        self.features.encoder.iter_mut().for_each(fix);
     }
 
     /// Checks every named value against what the libraries know.
@@ -238,8 +282,23 @@ impl Experiment {
             emoshift_corpus::LabelSet::by_name(set)
                 .map_err(|e| anyhow::anyhow!("key `data.label_set`: {e}"))?;
         }
-        emoshift_audio::FeatureSpec::preset(&self.features.preset)
-            .map_err(|e| anyhow::anyhow!("key `features.preset`: {e}"))?;
+        match (&self.features.preset, &self.features.encoder) {
+            (Some(preset), None) => {
+                emoshift_audio::FeatureSpec::preset(preset)
+                    .map_err(|e| anyhow::anyhow!("key `features.preset`: {e}"))?;
+            }
+            (None, Some(_)) => {}
+            (Some(_), Some(_)) => {
+                bail!("keys `features.preset` and `features.encoder`: give one of them, not both")
+            }
+            (None, None) => bail!(
+                "key `features.preset`: missing; name a preset ({}) or give `features.encoder`",
+                emoshift_audio::FeatureSpec::preset_names().join(", ")
+            ),
+        }
+        if self.features.encoder_layer.is_some() && self.features.encoder.is_none() {
+            bail!("key `features.encoder_layer`: only meaningful with `features.encoder`");
+        }
         if !self.features.crop_seconds.is_finite() || self.features.crop_seconds <= 0.0 {
             bail!(
                 "key `features.crop_seconds` = {}: must be positive",

@@ -12,7 +12,6 @@ pub mod summary;
 use std::path::PathBuf;
 
 use anyhow::Result;
-use emoshift_audio::FeatureSpec;
 
 pub use config::Experiment;
 use summary::{Column, Summary};
@@ -30,15 +29,15 @@ pub struct RunOutcome {
 /// Runs (or resumes) `exp` and writes its results.
 pub fn run(exp: &Experiment) -> Result<RunOutcome> {
     let tasks = runner::tasks(exp)?;
-    let spec = FeatureSpec::preset(&exp.features.preset)?;
-    let data = runner::load_data(exp, &spec, &tasks)?;
+    let computer = exp.features.source()?;
+    let data = runner::load_data(exp, &computer, &tasks)?;
     let run_dir = exp.run_dir();
     std::fs::create_dir_all(&run_dir)?;
     results::write_atomic(
         &run_dir.join("experiment.json"),
         &serde_json::to_vec_pretty(exp)?,
     )?;
-    let records = runner::run_all(exp, &data, &tasks)?;
+    let records = runner::run_all(exp, &data, &tasks, computer.source())?;
     let columns = tasks
         .iter()
         .flat_map(|t| {

@@ -49,7 +49,7 @@ pub fn write_report(dir: &Path, input: &ReportInput) -> Result<(PathBuf, PathBuf
         "Protocol {}, features {} ({} s crops), model {}, {} trial(s) per method from seed {}, {} training steps of {} utterances per domain, device {}. \
          Numbers are percentages, mean ± sample standard deviation over trials. Validation (model selection, early stopping) uses held-out speakers of the source corpora only.",
         exp.protocol.name.display(),
-        exp.features.preset,
+        exp.features.describe(),
         exp.features.crop_seconds,
         exp.model.name(),
         exp.trials,

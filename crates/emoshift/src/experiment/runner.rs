@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use anyhow::{bail, Context, Result};
-use emoshift_audio::{extract_all, FeatureSpec, FeatureStore, Features};
+use emoshift_audio::{extract_all, ExtractSummary, FeatureStore, Features};
 use emoshift_corpus::{LabelSet, Manifest, Protocol, Task, TaskKind, Utterance};
 use emoshift_learn::augment::FeatureAugment;
 use emoshift_learn::batcher::{BatcherConfig, DomainBatcher};
@@ -26,6 +26,7 @@ use tch::Device;
 use super::config::Experiment;
 use super::results::{Embedding, Prediction, TargetResult, TrialKey, TrialRecord};
 use super::split::{split_task, Labelled, TaskData};
+use crate::feature_source::{FeatureComputer, FeatureSource};
 use crate::model_dir::{self, ModelConfig};
 use crate::normalize::BinNorm;
 
@@ -67,7 +68,7 @@ pub fn tasks(exp: &Experiment) -> Result<Vec<Task>> {
 }
 
 /// Scans the corpora, reads manifests and computes (or reuses) features.
-pub fn load_data(exp: &Experiment, spec: &FeatureSpec, tasks: &[Task]) -> Result<RunData> {
+pub fn load_data(exp: &Experiment, computer: &FeatureComputer, tasks: &[Task]) -> Result<RunData> {
     let scans = emoshift_corpus::scan_dirs(&exp.data.roots)?;
     let scan_table = emoshift_corpus::render_table(&scans);
     let mut corpora: BTreeMap<String, Vec<Utterance>> = BTreeMap::new();
@@ -86,15 +87,22 @@ pub fn load_data(exp: &Experiment, spec: &FeatureSpec, tasks: &[Task]) -> Result
     corpora.retain(|name, _| needed.contains(&name));
     let paths: Vec<PathBuf> = corpora.values().flatten().map(|u| u.path.clone()).collect();
     let store = FeatureStore::open(&exp.cache_dir)?;
-    tracing::info!(files = paths.len(), spec = %spec.id(), "extracting features");
-    let summary = extract_all(&paths, spec, &store, true);
+    let source = computer.source();
+    tracing::info!(files = paths.len(), features = %source.describe(), "extracting features");
+    let (summary, mut features) = match computer {
+        FeatureComputer::Spectral(spec) => {
+            (extract_all(&paths, spec, &store, true), HashMap::new())
+        }
+        FeatureComputer::Encoder(..) => extract_sequentially(&paths, computer, &store),
+    };
     tracing::info!("{summary}");
     let failed: std::collections::HashSet<&PathBuf> =
         summary.failures.iter().map(|(p, _)| p).collect();
-    let mut features = HashMap::new();
     for path in paths.iter().filter(|p| !failed.contains(p)) {
-        let (f, _) = store.get_or_compute(path, spec)?;
-        features.insert(path.clone(), f);
+        if !features.contains_key(path) {
+            let (f, _) = computer.get_or_compute(&store, path)?;
+            features.insert(path.clone(), f);
+        }
     }
     for utts in corpora.values_mut() {
         utts.retain(|u| features.contains_key(&u.path));
@@ -105,6 +113,38 @@ pub fn load_data(exp: &Experiment, spec: &FeatureSpec, tasks: &[Task]) -> Result
         failures: summary.failures.clone(),
         scan_table,
     })
+}
+
+/// Features of every file through `computer` one file at a time (an
+/// encoder already uses every thread libtorch has), with a progress bar;
+/// failures are collected and the run goes on.
+pub fn extract_sequentially(
+    paths: &[PathBuf],
+    computer: &FeatureComputer,
+    store: &FeatureStore,
+) -> (ExtractSummary, HashMap<PathBuf, Features>) {
+    let start = Instant::now();
+    let frames_per_second = f64::from(computer.source().frames_per_second());
+    let bar = indicatif::ProgressBar::new(paths.len() as u64);
+    let mut summary = ExtractSummary::default();
+    let mut features = HashMap::new();
+    for path in paths {
+        match computer.get_or_compute(store, path) {
+            Ok((f, hit)) => {
+                match hit {
+                    emoshift_audio::CacheHit::Computed => summary.computed += 1,
+                    emoshift_audio::CacheHit::Reused => summary.reused += 1,
+                }
+                summary.seconds_of_audio += f.n_frames as f64 / frames_per_second;
+                features.insert(path.clone(), f);
+            }
+            Err(e) => summary.failures.push((path.clone(), e.to_string())),
+        }
+        bar.inc(1);
+    }
+    bar.finish_and_clear();
+    summary.wall_seconds = start.elapsed().as_secs_f64();
+    (summary, features)
 }
 
 /// A method entry of the run: its configuration and whether labels are scrambled.
@@ -140,8 +180,12 @@ pub fn method_runs(exp: &Experiment) -> Vec<MethodRun> {
 }
 
 /// Runs every trial not yet recorded; returns all records, finished earlier or now.
-pub fn run_all(exp: &Experiment, data: &RunData, tasks: &[Task]) -> Result<Vec<TrialRecord>> {
-    let spec = FeatureSpec::preset(&exp.features.preset)?;
+pub fn run_all(
+    exp: &Experiment,
+    data: &RunData,
+    tasks: &[Task],
+    source: FeatureSource,
+) -> Result<Vec<TrialRecord>> {
     let device = runtime::select_device(&exp.device)?;
     let run_dir = exp.run_dir();
     let mut records = Vec::new();
@@ -191,7 +235,7 @@ pub fn run_all(exp: &Experiment, data: &RunData, tasks: &[Task]) -> Result<Vec<T
                 );
                 let ctx = TrialContext {
                     exp,
-                    spec: &spec,
+                    source: &source,
                     device,
                     task,
                     labels: &labels,
@@ -215,7 +259,7 @@ pub fn run_all(exp: &Experiment, data: &RunData, tasks: &[Task]) -> Result<Vec<T
 
 struct TrialContext<'a> {
     exp: &'a Experiment,
-    spec: &'a FeatureSpec,
+    source: &'a FeatureSource,
     device: Device,
     task: &'a Task,
     labels: &'a LabelSet,
@@ -317,10 +361,10 @@ fn run_trial(ctx: &TrialContext, method_run: &MethodRun, key: TrialKey) -> Resul
     };
 
     let crop_frames =
-        ((exp.features.crop_seconds * ctx.spec.frames_per_second()).round() as usize).max(1);
+        ((exp.features.crop_seconds * ctx.source.frames_per_second()).round() as usize).max(1);
     let layout: InputLayout = exp.model.input_layout();
     runtime::configure(seed, (exp.threads > 0).then_some(exp.threads))?;
-    let in_shape = layout.example_shape(ctx.spec.n_bins(), crop_frames);
+    let in_shape = layout.example_shape(ctx.source.n_bins(), crop_frames);
     let model = models::build(&exp.model, &in_shape, n_classes, ctx.device)?;
     let mut method =
         emoshift_learn::methods::build(&method_run.config, model, train_set.domains().len())?;
@@ -410,7 +454,7 @@ fn run_trial(ctx: &TrialContext, method_run: &MethodRun, key: TrialKey) -> Resul
             model: exp.model.clone(),
             classes: classes.clone(),
             label_set: ctx.labels.name.clone(),
-            features: ctx.spec.clone(),
+            features: ctx.source.clone(),
             layout,
             window_frames: crop_frames,
             normalization: norm,

@@ -1,0 +1,221 @@
+//! What the networks read: spectral features from a [`FeatureSpec`], or the
+//! hidden states of a pretrained speech encoder (WavLM, wav2vec2, HuBERT)
+//! that the user brings as a Hugging Face model folder.
+//!
+//! A [`FeatureSource`] is the serialisable description (kept in every model
+//! folder, so `emoshift predict` computes what training saw); a
+//! [`FeatureComputer`] is the same with the encoder loaded, ready to fill
+//! the feature cache. Encoder features are the frames of one hidden layer,
+//! `[hidden][frames]` at the encoder's frame rate (50 per second); crops and
+//! the probe's averaging work on them as on mel frames.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{bail, Context, Result};
+use emoshift_audio::{AudioError, CacheHit, FeatureSpec, FeatureStore, Features, LoadOptions};
+use emoshift_learn::encoders::{Pooling, SpeechEncoder, WEIGHTS_FILE};
+use serde::{Deserialize, Serialize};
+use tch::Device;
+
+/// A pretrained encoder's layer as features: which folder, which weights
+/// (by hash, so a changed file is noticed), which layer.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EncoderRef {
+    /// The Hugging Face model folder.
+    pub encoder: PathBuf,
+    /// BLAKE3 of its `model.safetensors`.
+    pub weights_blake3: String,
+    /// Hidden state used: 0 is the input of the first transformer layer.
+    pub layer: usize,
+    /// Width of the hidden states (feature rows).
+    pub hidden_size: usize,
+    /// Frames per second of audio.
+    pub frames_per_second: f32,
+    /// Sample rate the encoder reads.
+    pub sample_rate: u32,
+}
+
+/// The features a run or a model uses. Serialised untagged, so model
+/// folders written before encoders existed (a bare feature spec) still load.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum FeatureSource {
+    /// Spectrogram, log-mel or MFCC features.
+    Spectral(FeatureSpec),
+    /// Hidden states of a pretrained encoder.
+    Encoder(EncoderRef),
+}
+
+impl FeatureSource {
+    /// A spectral preset by name.
+    pub fn preset(name: &str) -> Result<Self> {
+        Ok(FeatureSource::Spectral(FeatureSpec::preset(name)?))
+    }
+
+    /// Layer `layer` (the last when `None`) of the encoder in `dir`, checked
+    /// by loading it once.
+    pub fn encoder(dir: &Path, layer: Option<usize>) -> Result<(Self, SpeechEncoder)> {
+        let encoder = SpeechEncoder::load(dir, Device::Cpu)?;
+        let layer = layer.unwrap_or(encoder.num_layers());
+        if layer > encoder.num_layers() {
+            bail!(
+                "encoder layer {layer}: {} has hidden states 0 to {}",
+                dir.display(),
+                encoder.num_layers()
+            );
+        }
+        let reference = EncoderRef {
+            encoder: dir.to_path_buf(),
+            weights_blake3: weights_hash(dir)?,
+            layer,
+            hidden_size: encoder.hidden_size(),
+            frames_per_second: encoder.frames_per_second() as f32,
+            sample_rate: encoder.sample_rate(),
+        };
+        Ok((FeatureSource::Encoder(reference), encoder))
+    }
+
+    /// Cache folder name: changes whenever the computed values would.
+    pub fn id(&self) -> String {
+        match self {
+            FeatureSource::Spectral(spec) => spec.id(),
+            FeatureSource::Encoder(r) => {
+                let key = format!("{}\n{}", r.weights_blake3, r.layer);
+                format!("encoder-{}", &blake3::hash(key.as_bytes()).to_hex()[..16])
+            }
+        }
+    }
+
+    /// Feature frames per second of audio.
+    pub fn frames_per_second(&self) -> f32 {
+        match self {
+            FeatureSource::Spectral(spec) => spec.frames_per_second(),
+            FeatureSource::Encoder(r) => r.frames_per_second,
+        }
+    }
+
+    /// Rows of every feature matrix.
+    pub fn n_bins(&self) -> usize {
+        match self {
+            FeatureSource::Spectral(spec) => spec.n_bins(),
+            FeatureSource::Encoder(r) => r.hidden_size,
+        }
+    }
+
+    /// A short description for reports and logs.
+    pub fn describe(&self) -> String {
+        match self {
+            FeatureSource::Spectral(spec) => format!("spectral features {}", spec.id()),
+            FeatureSource::Encoder(r) => format!(
+                "layer {} of the encoder {} ({} dimensions, {} frames/s)",
+                r.layer,
+                r.encoder.display(),
+                r.hidden_size,
+                r.frames_per_second
+            ),
+        }
+    }
+
+    /// Ready to compute: spectral specs as they are, encoders loaded onto
+    /// `device` after checking that their weights are the ones recorded.
+    pub fn computer(&self, device: Device) -> Result<FeatureComputer> {
+        Ok(match self {
+            FeatureSource::Spectral(spec) => FeatureComputer::Spectral(spec.clone()),
+            FeatureSource::Encoder(r) => {
+                let now = weights_hash(&r.encoder)?;
+                if now != r.weights_blake3 {
+                    bail!(
+                        "{}: the encoder's weights changed since this model was trained \
+                         (BLAKE3 {} then, {now} now); use the folder it was trained with",
+                        r.encoder.join(WEIGHTS_FILE).display(),
+                        r.weights_blake3
+                    );
+                }
+                let encoder = SpeechEncoder::load(&r.encoder, device)?;
+                FeatureComputer::Encoder(r.clone(), Box::new(encoder))
+            }
+        })
+    }
+}
+
+/// BLAKE3 of the encoder folder's weights file.
+fn weights_hash(dir: &Path) -> Result<String> {
+    let path = dir.join(WEIGHTS_FILE);
+    let bytes = std::fs::read(&path).with_context(|| format!("{}: cannot read", path.display()))?;
+    Ok(blake3::hash(&bytes).to_hex().to_string())
+}
+
+/// A [`FeatureSource`] ready to compute features.
+pub enum FeatureComputer {
+    /// Spectral features.
+    Spectral(FeatureSpec),
+    /// A loaded encoder.
+    Encoder(EncoderRef, Box<SpeechEncoder>),
+}
+
+impl FeatureComputer {
+    /// Wraps an encoder already loaded by [`FeatureSource::encoder`].
+    pub fn from_loaded(source: &FeatureSource, encoder: SpeechEncoder) -> Result<Self> {
+        match source {
+            FeatureSource::Encoder(r) => Ok(FeatureComputer::Encoder(r.clone(), Box::new(encoder))),
+            FeatureSource::Spectral(_) => bail!("a spectral feature source has no encoder"),
+        }
+    }
+
+    /// The description of what it computes.
+    pub fn source(&self) -> FeatureSource {
+        match self {
+            FeatureComputer::Spectral(spec) => FeatureSource::Spectral(spec.clone()),
+            FeatureComputer::Encoder(r, _) => FeatureSource::Encoder(r.clone()),
+        }
+    }
+
+    /// The features of `path`, from `store` when cached, otherwise computed
+    /// and cached.
+    pub fn get_or_compute(
+        &self,
+        store: &FeatureStore,
+        path: &Path,
+    ) -> Result<(Features, CacheHit), AudioError> {
+        match self {
+            FeatureComputer::Spectral(spec) => store.get_or_compute(path, spec),
+            FeatureComputer::Encoder(r, encoder) => {
+                let source = FeatureSource::Encoder(r.clone());
+                store.get_or_compute_with(
+                    path,
+                    &source.id(),
+                    r,
+                    &LoadOptions::at_rate(r.sample_rate),
+                    |samples| embed(encoder, r, path, samples),
+                )
+            }
+        }
+    }
+
+    /// The features of `path`, computed (not cached).
+    pub fn compute_file(&self, path: &Path) -> Result<Features, AudioError> {
+        match self {
+            FeatureComputer::Spectral(spec) => spec.compute_file(path),
+            FeatureComputer::Encoder(r, encoder) => {
+                let audio = emoshift_audio::load(path, &LoadOptions::at_rate(r.sample_rate))?;
+                embed(encoder, r, path, &audio.samples)
+            }
+        }
+    }
+}
+
+/// The frames of layer `r.layer` of `samples`, with errors naming `path`.
+fn embed(
+    encoder: &SpeechEncoder,
+    r: &EncoderRef,
+    path: &Path,
+    samples: &[f32],
+) -> Result<Features, AudioError> {
+    encoder
+        .embed(samples, Some(r.layer), Pooling::Frames)
+        .map_err(|e| AudioError::Computation {
+            path: path.to_path_buf(),
+            reason: e.to_string(),
+        })
+}
