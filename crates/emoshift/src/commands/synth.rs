@@ -27,12 +27,7 @@ pub fn run(args: Args) -> Result<()> {
     let summary = if args.corpora.is_empty() {
         emoshift_corpus::synth::synthesize(&args.out, args.seed, args.scale)?
     } else {
-        emoshift_corpus::synth::synthesize_corpora(
-            &args.out,
-            args.seed,
-            args.scale,
-            &args.corpora,
-        )?
+        emoshift_corpus::synth::synthesize_corpora(&args.out, args.seed, args.scale, &args.corpora)?
     };
     for c in &summary.corpora {
         println!(
