@@ -12,7 +12,12 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context, Result};
-use emoshift_audio::{AudioError, CacheHit, FeatureSpec, FeatureStore, Features, LoadOptions};
+use std::time::Instant;
+
+use emoshift_audio::{
+    extract_all, AudioError, CacheHit, ExtractSummary, FeatureSpec, FeatureStore, Features,
+    LoadOptions,
+};
 use emoshift_learn::encoders::{Pooling, SpeechEncoder, WEIGHTS_FILE};
 use serde::{Deserialize, Serialize};
 use tch::Device;
@@ -53,10 +58,10 @@ impl FeatureSource {
         Ok(FeatureSource::Spectral(FeatureSpec::preset(name)?))
     }
 
-    /// Layer `layer` (the last when `None`) of the encoder in `dir`, checked
-    /// by loading it once.
-    pub fn encoder(dir: &Path, layer: Option<usize>) -> Result<(Self, SpeechEncoder)> {
-        let encoder = SpeechEncoder::load(dir, Device::Cpu)?;
+    /// Layer `layer` (the last when `None`) of the encoder in `dir`, loaded
+    /// onto `device` and ready to compute.
+    pub fn encoder(dir: &Path, layer: Option<usize>, device: Device) -> Result<FeatureComputer> {
+        let encoder = SpeechEncoder::load(dir, device)?;
         let layer = layer.unwrap_or(encoder.num_layers());
         if layer > encoder.num_layers() {
             bail!(
@@ -73,7 +78,7 @@ impl FeatureSource {
             frames_per_second: encoder.frames_per_second() as f32,
             sample_rate: encoder.sample_rate(),
         };
-        Ok((FeatureSource::Encoder(reference), encoder))
+        Ok(FeatureComputer::Encoder(reference, Box::new(encoder)))
     }
 
     /// Cache folder name: changes whenever the computed values would.
@@ -155,14 +160,6 @@ pub enum FeatureComputer {
 }
 
 impl FeatureComputer {
-    /// Wraps an encoder already loaded by [`FeatureSource::encoder`].
-    pub fn from_loaded(source: &FeatureSource, encoder: SpeechEncoder) -> Result<Self> {
-        match source {
-            FeatureSource::Encoder(r) => Ok(FeatureComputer::Encoder(r.clone(), Box::new(encoder))),
-            FeatureSource::Spectral(_) => bail!("a spectral feature source has no encoder"),
-        }
-    }
-
     /// The description of what it computes.
     pub fn source(&self) -> FeatureSource {
         match self {
@@ -191,6 +188,46 @@ impl FeatureComputer {
                 )
             }
         }
+    }
+
+    /// Computes (or finds cached) the features of every file in `paths`
+    /// into `store`; failures are listed in the summary and the run goes on.
+    /// Spectral features run in parallel on `threads` worker threads (0: one
+    /// per core); an encoder runs one file at a time (libtorch already uses
+    /// every thread it is given), with a progress bar.
+    pub fn extract_all(
+        &self,
+        paths: &[PathBuf],
+        store: &FeatureStore,
+        threads: usize,
+    ) -> Result<ExtractSummary> {
+        if let FeatureComputer::Spectral(spec) = self {
+            let pool = rayon::ThreadPoolBuilder::new()
+                .num_threads(threads)
+                .build()
+                .context("cannot start worker threads")?;
+            return Ok(pool.install(|| extract_all(paths, spec, store, true)));
+        }
+        let start = Instant::now();
+        let frames_per_second = f64::from(self.source().frames_per_second());
+        let bar = indicatif::ProgressBar::new(paths.len() as u64);
+        let mut summary = ExtractSummary::default();
+        for path in paths {
+            match self.get_or_compute(store, path) {
+                Ok((features, hit)) => {
+                    match hit {
+                        CacheHit::Computed => summary.computed += 1,
+                        CacheHit::Reused => summary.reused += 1,
+                    }
+                    summary.seconds_of_audio += features.n_frames as f64 / frames_per_second;
+                }
+                Err(e) => summary.failures.push((path.clone(), e.to_string())),
+            }
+            bar.inc(1);
+        }
+        bar.finish_and_clear();
+        summary.wall_seconds = start.elapsed().as_secs_f64();
+        Ok(summary)
     }
 
     /// The features of `path`, computed (not cached).

@@ -3,9 +3,9 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context, Result};
-use emoshift_audio::{extract_all, FeatureStore};
+use emoshift_audio::FeatureStore;
 
-use crate::feature_source::{FeatureComputer, FeatureSource};
+use crate::feature_source::FeatureSource;
 
 /// Audio file extensions picked up when walking a folder.
 const AUDIO_EXTENSIONS: [&str; 4] = ["wav", "flac", "mp3", "ogg"];
@@ -38,10 +38,7 @@ pub struct Args {
 /// Extracts features and prints the summary, listing every failure.
 pub fn run(args: Args) -> Result<()> {
     let computer = match &args.encoder {
-        Some(dir) => {
-            let (source, encoder) = FeatureSource::encoder(dir, args.layer)?;
-            FeatureComputer::from_loaded(&source, encoder)?
-        }
+        Some(dir) => FeatureSource::encoder(dir, args.layer, tch::Device::Cpu)?,
         None => FeatureSource::preset(&args.preset)?.computer(tch::Device::Cpu)?,
     };
     let store = FeatureStore::open(&args.cache)?;
@@ -52,16 +49,7 @@ pub fn run(args: Args) -> Result<()> {
     if files.is_empty() {
         bail!("no audio files found under the given paths");
     }
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(args.threads)
-        .build()
-        .context("cannot start worker threads")?;
-    let summary = match &computer {
-        FeatureComputer::Spectral(spec) => pool.install(|| extract_all(&files, spec, &store, true)),
-        FeatureComputer::Encoder(..) => {
-            crate::experiment::runner::extract_sequentially(&files, &computer, &store).0
-        }
-    };
+    let summary = computer.extract_all(&files, &store, args.threads)?;
     println!("{summary}");
     println!(
         "cache: {} ({}, folder {})",

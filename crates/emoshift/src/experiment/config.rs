@@ -112,16 +112,14 @@ impl Default for FeatureConfig {
 }
 
 impl FeatureConfig {
-    /// The feature source and, for an encoder, the encoder loaded on the CPU.
-    pub fn source(&self) -> Result<crate::feature_source::FeatureComputer> {
-        use crate::feature_source::{FeatureComputer, FeatureSource};
+    /// What computes the features: a spectral preset, or the encoder loaded
+    /// onto `device`.
+    pub fn source(&self, device: tch::Device) -> Result<crate::feature_source::FeatureComputer> {
+        use crate::feature_source::FeatureSource;
         match (&self.encoder, &self.preset) {
-            (Some(dir), _) => {
-                let (source, encoder) = FeatureSource::encoder(dir, self.encoder_layer)
-                    .map_err(|e| anyhow::anyhow!("key `features.encoder`: {e:#}"))?;
-                FeatureComputer::from_loaded(&source, encoder)
-            }
-            (None, Some(preset)) => FeatureSource::preset(preset)?.computer(tch::Device::Cpu),
+            (Some(dir), _) => FeatureSource::encoder(dir, self.encoder_layer, device)
+                .map_err(|e| anyhow::anyhow!("key `features.encoder`: {e:#}")),
+            (None, Some(preset)) => FeatureSource::preset(preset)?.computer(device),
             (None, None) => bail!("key `features.preset`: missing"),
         }
     }

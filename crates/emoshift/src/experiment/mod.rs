@@ -29,7 +29,8 @@ pub struct RunOutcome {
 /// Runs (or resumes) `exp` and writes its results.
 pub fn run(exp: &Experiment) -> Result<RunOutcome> {
     let tasks = runner::tasks(exp)?;
-    let computer = exp.features.source()?;
+    let device = emoshift_learn::runtime::select_device(&exp.device)?;
+    let computer = exp.features.source(device)?;
     let data = runner::load_data(exp, &computer, &tasks)?;
     let run_dir = exp.run_dir();
     std::fs::create_dir_all(&run_dir)?;

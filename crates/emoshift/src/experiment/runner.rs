@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use anyhow::{bail, Context, Result};
-use emoshift_audio::{extract_all, ExtractSummary, FeatureStore, Features};
+use emoshift_audio::{FeatureStore, Features};
 use emoshift_corpus::{LabelSet, Manifest, Protocol, Task, TaskKind, Utterance};
 use emoshift_learn::augment::FeatureAugment;
 use emoshift_learn::batcher::{BatcherConfig, DomainBatcher};
@@ -89,20 +89,14 @@ pub fn load_data(exp: &Experiment, computer: &FeatureComputer, tasks: &[Task]) -
     let store = FeatureStore::open(&exp.cache_dir)?;
     let source = computer.source();
     tracing::info!(files = paths.len(), features = %source.describe(), "extracting features");
-    let (summary, mut features) = match computer {
-        FeatureComputer::Spectral(spec) => {
-            (extract_all(&paths, spec, &store, true), HashMap::new())
-        }
-        FeatureComputer::Encoder(..) => extract_sequentially(&paths, computer, &store),
-    };
+    let summary = computer.extract_all(&paths, &store, 0)?;
     tracing::info!("{summary}");
     let failed: std::collections::HashSet<&PathBuf> =
         summary.failures.iter().map(|(p, _)| p).collect();
+    let mut features = HashMap::new();
     for path in paths.iter().filter(|p| !failed.contains(p)) {
-        if !features.contains_key(path) {
-            let (f, _) = computer.get_or_compute(&store, path)?;
-            features.insert(path.clone(), f);
-        }
+        let (f, _) = computer.get_or_compute(&store, path)?;
+        features.insert(path.clone(), f);
     }
     for utts in corpora.values_mut() {
         utts.retain(|u| features.contains_key(&u.path));
@@ -113,38 +107,6 @@ pub fn load_data(exp: &Experiment, computer: &FeatureComputer, tasks: &[Task]) -
         failures: summary.failures.clone(),
         scan_table,
     })
-}
-
-/// Features of every file through `computer` one file at a time (an
-/// encoder already uses every thread libtorch has), with a progress bar;
-/// failures are collected and the run goes on.
-pub fn extract_sequentially(
-    paths: &[PathBuf],
-    computer: &FeatureComputer,
-    store: &FeatureStore,
-) -> (ExtractSummary, HashMap<PathBuf, Features>) {
-    let start = Instant::now();
-    let frames_per_second = f64::from(computer.source().frames_per_second());
-    let bar = indicatif::ProgressBar::new(paths.len() as u64);
-    let mut summary = ExtractSummary::default();
-    let mut features = HashMap::new();
-    for path in paths {
-        match computer.get_or_compute(store, path) {
-            Ok((f, hit)) => {
-                match hit {
-                    emoshift_audio::CacheHit::Computed => summary.computed += 1,
-                    emoshift_audio::CacheHit::Reused => summary.reused += 1,
-                }
-                summary.seconds_of_audio += f.n_frames as f64 / frames_per_second;
-                features.insert(path.clone(), f);
-            }
-            Err(e) => summary.failures.push((path.clone(), e.to_string())),
-        }
-        bar.inc(1);
-    }
-    bar.finish_and_clear();
-    summary.wall_seconds = start.elapsed().as_secs_f64();
-    (summary, features)
 }
 
 /// A method entry of the run: its configuration and whether labels are scrambled.
