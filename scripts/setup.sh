@@ -17,9 +17,11 @@ if [ ! -f "$stamp" ]; then
     "$venv/bin/python" -m pip install --quiet --disable-pip-version-check "torch==2.13.0" numpy
     touch "$stamp"
 fi
-if [ "${EMOSHIFT_DEV:-0}" = 1 ] && [ ! -f "$venv/.emoshift-dev" ]; then
+# The dev stamp names the requirements' checksum, so an edited list installs again.
+dev_stamp="$venv/.emoshift-dev-$(cksum < "$root/scripts/requirements-dev.txt" | cut -d' ' -f1)"
+if [ "${EMOSHIFT_DEV:-0}" = 1 ] && [ ! -f "$dev_stamp" ]; then
     "$venv/bin/python" -m pip install --quiet --disable-pip-version-check -r "$root/scripts/requirements-dev.txt"
-    touch "$venv/.emoshift-dev"
+    touch "$dev_stamp"
 fi
 
 # Build settings for torch-sys: take libtorch from the environment's torch.
