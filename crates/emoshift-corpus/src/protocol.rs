@@ -40,7 +40,8 @@
 //!   does; any corpus whose utterances carry a `split` value is split by it
 //!   ([`crate::split::corpus_partition`]).
 //! - `loco:<corpus>,<corpus>,…[@<label set>]` — leave-one-corpus-out over any list
-//!   (label set `common4` by default); see [`Protocol::leave_one_corpus_out`].
+//!   (label set `common4` by default): train on all speakers of the other corpora,
+//!   test on the whole held-out one; see [`Protocol::leave_one_corpus_out`].
 //! - `matrix:<corpus>,<corpus>,…[@<label set>]` — cross-corpus matrix over any list:
 //!   each corpus trains alone and is tested on every corpus, its own test part (the
 //!   intra-corpus result) included; see [`Protocol::cross_corpus_matrix`].
@@ -305,8 +306,9 @@ impl Protocol {
     }
 
     /// Leave-one-corpus-out over `corpora` (at least two, names as accepted by
-    /// [`crate::adapter`]): one domain-generalisation task per corpus, trained on the
-    /// others, speaker-independent 80/20.
+    /// [`crate::adapter`]): one domain-generalisation task per corpus, trained on
+    /// all speakers of the others (the experiment holds some out for validation) and
+    /// tested on the whole held-out corpus, which no step of training sees.
     pub fn leave_one_corpus_out(corpora: &[&str], label_set: &str) -> Result<Protocol> {
         LabelSet::by_name(label_set)?;
         let corpora = canonical_list(corpora)?;
@@ -330,7 +332,9 @@ impl Protocol {
                     &[held_out],
                     label_set,
                     TaskKind::DomainGeneralisation,
-                    EIGHTY_TWENTY,
+                    SplitSpec::WholeTarget {
+                        source: Ratios::new(1.0, 0.0, 0.0),
+                    },
                 )
             })
             .collect();

@@ -2,7 +2,7 @@
 //! every DA-MLDG scenario finds its data on the synthetic corpora.
 
 use emoshift_corpus::protocol::PROTOCOL_NAMES;
-use emoshift_corpus::split::{speaker_split, speakers_of};
+use emoshift_corpus::split::{speaker_split, speakers_of, Ratios};
 use emoshift_corpus::synth::synthesize;
 use emoshift_corpus::{adapter, scan_dirs, LabelSet, Protocol, SplitSpec, TaskKind, Utterance};
 use std::collections::{BTreeMap, BTreeSet};
@@ -206,6 +206,13 @@ fn leave_one_corpus_out_over_any_list() {
     assert_eq!(p.tasks.len(), 3);
     assert_eq!(p.tasks[1].train_corpora, ["ravdess", "emodb"]);
     assert_eq!(p.tasks[1].target_corpora, ["crema_d"]);
+    assert_eq!(
+        p.tasks[1].split,
+        SplitSpec::WholeTarget {
+            source: Ratios::new(1.0, 0.0, 0.0)
+        },
+        "the held-out corpus is tested whole, the others train with all speakers"
+    );
     assert_eq!(p.corpora(), ["crema_d", "emodb", "ravdess"]);
     assert_eq!(
         Protocol::by_name("loco:tess,savee").unwrap().tasks[0].label_set,
