@@ -43,6 +43,29 @@ pub struct Item {
     pub strength: f32,
 }
 
+impl Item {
+    /// An acted utterance of `emotion` whose label is the emotion acted,
+    /// written by the corpus as `raw_label`.
+    pub fn acted(
+        rel_path: impl Into<PathBuf>,
+        speaker: usize,
+        emotion: Emotion,
+        raw_label: &str,
+        sentence: usize,
+        strength: f32,
+    ) -> Self {
+        Item {
+            rel_path: rel_path.into(),
+            speaker,
+            rendered: emotion,
+            label: Some(emotion),
+            raw_label: raw_label.to_string(),
+            sentence,
+            strength,
+        }
+    }
+}
+
 /// A whole synthetic corpus.
 #[derive(Debug, Clone)]
 pub struct CorpusPlan {
@@ -122,17 +145,16 @@ pub fn ravdess(scale: f32, rng: &mut ChaCha8Rng) -> CorpusPlan {
             };
             for &(intensity, strength) in intensities {
                 for statement in 1..=2 {
-                    items.push(Item {
-                        rel_path: PathBuf::from(format!(
+                    items.push(Item::acted(
+                        format!(
                             "Actor_{a:02}/03-01-{code}-{intensity}-{statement:02}-01-{a:02}.wav"
-                        )),
-                        speaker: a - 1,
-                        rendered: emotion,
-                        label: Some(emotion),
-                        raw_label: code.to_string(),
-                        sentence: statement - 1,
+                        ),
+                        a - 1,
+                        emotion,
+                        code,
+                        statement - 1,
                         strength,
-                    });
+                    ));
                 }
             }
         }
@@ -195,18 +217,14 @@ pub fn crema_d(scale: f32, rng: &mut ChaCha8Rng) -> CorpusPlan {
                 } else {
                     ("XX", 1.0)
                 };
-                items.push(Item {
-                    rel_path: PathBuf::from(format!(
-                        "AudioWAV/{}_{sentence}_{code}_{level}.wav",
-                        spk.id
-                    )),
-                    speaker: i,
-                    rendered: emotion,
-                    label: Some(emotion),
-                    raw_label: code.to_string(),
-                    sentence: s,
+                items.push(Item::acted(
+                    format!("AudioWAV/{}_{sentence}_{code}_{level}.wav", spk.id),
+                    i,
+                    emotion,
+                    code,
+                    s,
                     strength,
-                });
+                ));
             }
         }
     }
@@ -281,15 +299,14 @@ pub fn emodb(scale: f32, rng: &mut ChaCha8Rng) -> CorpusPlan {
     for (i, spk) in speakers.iter().enumerate() {
         for (t, text) in texts.iter().take(n_text).enumerate() {
             for (code, emotion) in codes {
-                items.push(Item {
-                    rel_path: PathBuf::from(format!("wav/{}{text}{code}a.wav", spk.id)),
-                    speaker: i,
-                    rendered: emotion,
-                    label: Some(emotion),
-                    raw_label: code.to_string(),
-                    sentence: t,
-                    strength: 1.0,
-                });
+                items.push(Item::acted(
+                    format!("wav/{}{text}{code}a.wav", spk.id),
+                    i,
+                    emotion,
+                    code,
+                    t,
+                    1.0,
+                ));
             }
         }
     }
@@ -348,19 +365,14 @@ pub fn tess(scale: f32, rng: &mut ChaCha8Rng) -> CorpusPlan {
     for (i, spk) in speakers.iter().enumerate() {
         for (w, word) in words.iter().take(n_words).enumerate() {
             for (token, emotion) in tokens {
-                items.push(Item {
-                    rel_path: PathBuf::from(format!(
-                        "{}/{}_{word}_{token}.wav",
-                        folder(&spk.id, token),
-                        spk.id
-                    )),
-                    speaker: i,
-                    rendered: emotion,
-                    label: Some(emotion),
-                    raw_label: token.to_string(),
-                    sentence: w,
-                    strength: 1.0,
-                });
+                items.push(Item::acted(
+                    format!("{}/{}_{word}_{token}.wav", folder(&spk.id, token), spk.id),
+                    i,
+                    emotion,
+                    token,
+                    w,
+                    1.0,
+                ));
             }
         }
     }
@@ -412,15 +424,14 @@ pub fn savee(scale: f32, rng: &mut ChaCha8Rng) -> CorpusPlan {
                 per_emotion
             };
             for k in 1..=n {
-                items.push(Item {
-                    rel_path: PathBuf::from(format!("AudioData/{}/{code}{k:02}.wav", spk.id)),
-                    speaker: i,
-                    rendered: emotion,
-                    label: Some(emotion),
-                    raw_label: code.to_string(),
-                    sentence: (k - 1) % n_sentences,
-                    strength: 1.0,
-                });
+                items.push(Item::acted(
+                    format!("AudioData/{}/{code}{k:02}.wav", spk.id),
+                    i,
+                    emotion,
+                    code,
+                    (k - 1) % n_sentences,
+                    1.0,
+                ));
             }
         }
     }

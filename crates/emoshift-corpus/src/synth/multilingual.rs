@@ -5,7 +5,6 @@
 
 use rand::RngExt;
 use rand_chacha::ChaCha8Rng;
-use std::path::PathBuf;
 
 use super::chain::{Chain, Eq};
 use super::layouts::{count, speaker, CorpusPlan, Item, SpeakerSpec};
@@ -44,15 +43,14 @@ pub fn emovo(scale: f32, rng: &mut ChaCha8Rng) -> CorpusPlan {
     for (i, spk) in speakers.iter().enumerate() {
         for (t, text) in texts.iter().take(n_text).enumerate() {
             for (code, emotion) in codes {
-                items.push(Item {
-                    rel_path: PathBuf::from(format!("{0}/{code}-{0}-{text}.wav", spk.id)),
-                    speaker: i,
-                    rendered: emotion,
-                    label: Some(emotion),
-                    raw_label: code.to_string(),
-                    sentence: t,
-                    strength: 1.0,
-                });
+                items.push(Item::acted(
+                    format!("{0}/{code}-{0}-{text}.wav", spk.id),
+                    i,
+                    emotion,
+                    code,
+                    t,
+                    1.0,
+                ));
             }
         }
     }
@@ -122,15 +120,14 @@ pub fn shemo(scale: f32, rng: &mut ChaCha8Rng) -> CorpusPlan {
                 _ => base,
             };
             for k in 1..=n {
-                items.push(Item {
-                    rel_path: PathBuf::from(format!("{folder}/{}{letter}{k:02}.wav", spk.id)),
-                    speaker: i,
-                    rendered: emotion,
-                    label: Some(emotion),
-                    raw_label: letter.to_string(),
-                    sentence: items.len(),
-                    strength: rng.random_range(0.7..1.15),
-                });
+                items.push(Item::acted(
+                    format!("{folder}/{}{letter}{k:02}.wav", spk.id),
+                    i,
+                    emotion,
+                    letter,
+                    items.len(),
+                    rng.random_range(0.7..1.15),
+                ));
             }
         }
     }
@@ -189,15 +186,7 @@ pub fn cafe(scale: f32, rng: &mut ChaCha8Rng) -> CorpusPlan {
         for (letter, emotion, folder) in codes {
             for s in 1..=n_sentences {
                 let mut push = |rel_path: String, strength: f32| {
-                    items.push(Item {
-                        rel_path: PathBuf::from(rel_path),
-                        speaker: i,
-                        rendered: emotion,
-                        label: Some(emotion),
-                        raw_label: letter.to_string(),
-                        sentence: s - 1,
-                        strength,
-                    });
+                    items.push(Item::acted(rel_path, i, emotion, letter, s - 1, strength));
                 };
                 if emotion == Emotion::Neutral {
                     push(format!("{folder}/{}-{letter}-{s}.wav", spk.id), 1.0);
@@ -274,15 +263,14 @@ pub fn aesdd(scale: f32, rng: &mut ChaCha8Rng) -> CorpusPlan {
                     &[""]
                 };
                 for take in takes {
-                    items.push(Item {
-                        rel_path: PathBuf::from(format!("{folder}/{name}{take}.wav")),
-                        speaker: i,
-                        rendered: *emotion,
-                        label: Some(*emotion),
-                        raw_label: letter.to_string(),
-                        sentence: k - 1,
-                        strength: 1.0,
-                    });
+                    items.push(Item::acted(
+                        format!("{folder}/{name}{take}.wav"),
+                        i,
+                        *emotion,
+                        letter,
+                        k - 1,
+                        1.0,
+                    ));
                 }
             }
         }
