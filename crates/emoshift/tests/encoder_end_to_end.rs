@@ -6,23 +6,11 @@
 //! refused.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
 
 use serde_json::Value;
 
-fn emoshift() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_emoshift"))
-}
-
-fn check(out: Output, what: &str) -> Output {
-    assert!(
-        out.status.success(),
-        "{what} failed:\n{}\n{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    out
-}
+mod common;
+use common::{check, emoshift};
 
 /// A copy of the tiny WavLM fixture (so the test may change its weights).
 fn encoder_copy(dir: &Path) -> PathBuf {

@@ -6,23 +6,12 @@
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Stdio};
 
 use serde_json::Value;
 
-fn emoshift() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_emoshift"))
-}
-
-fn check(out: std::process::Output, what: &str) -> std::process::Output {
-    assert!(
-        out.status.success(),
-        "{what} failed:\n{}\n{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    out
-}
+mod common;
+use common::{check, emoshift};
 
 /// Trains a tiny ERM model on synthetic RAVDESS + EmoDB and returns its folder.
 fn train_model(dir: &Path) -> PathBuf {
