@@ -346,11 +346,15 @@ def rsc_case(gen, name, conv, spatial):
     run_case(name, model_meta, model, init, bs, config, update, 2, extra_meta={"spatial": spatial})
 
 
-def dann_case(gen):
+def dann_case(gen, name="dann", unlabelled_target=False):
+    """DANN with corpus and gender heads. With `unlabelled_target` the last
+    batch is target audio (the dann_cross shape): its labels never reach the
+    emotion loss, only the domain heads see it."""
     classes, feat = 3, 4
     model = Mlp([5, feat])
     init = mlp_init(6, [5, feat], classes, gen)
     bs = batches(gen, [4, 3, 5], (6,), classes)
+    labelled = [True, True, not unlabelled_target]
     for b in bs:
         b["aux"] = {"gender": torch.randint(0, 2, (b["x"].shape[0],), generator=gen)}
     head_init = {}
@@ -361,19 +365,21 @@ def dann_case(gen):
         head_init[f"{head}.2.bias"] = torch.randn(out, generator=gen) * 0.1
     state_init = {"centers": torch.randn(classes, feat, generator=gen) * 0.3}
     lam, rev, alpha, w = 0.5, 0.3, 0.5, 0.8
-    config = {"name": "dann", "heads": ["corpus", "gender"], "head_classes": {"gender": 2}, "head_hidden": [3],
+    config = {"name": "dann", "heads": ["corpus", "gender"], "head_hidden": [3],
               "reversal": rev, "domain_weight": w, "center_loss": True, "center_lambda": lam, "center_alpha": alpha,
               "optimizer": {"kind": "adadelta", "lr": 1.0}}
 
     def update(p, heads, opt, state, extras):
         x = torch.cat([b["x"] for b in bs])
-        y = torch.cat([b["y"] for b in bs])
-        f = model.features(p, x)
+        n = sum(b["x"].shape[0] for b, lab in zip(bs, labelled) if lab)
+        y = torch.cat([b["y"] for b, lab in zip(bs, labelled) if lab])
+        f_all = model.features(p, x)
+        f = f_all[:n]
         loss_ce = ce(model.classify(p, f), y)
         c = state["centers"]
         center = ((f - c[y]) ** 2).sum(1).mean()
         emotion = lam * loss_ce + (1 - lam) * center
-        r = GradReverse.apply(f, rev)
+        r = GradReverse.apply(f_all, rev)
         labels = {"corpus": torch.cat([torch.full((b["x"].shape[0],), b["domain"]) for b in bs]),
                   "gender": torch.cat([b["aux"]["gender"] for b in bs])}
         domain = 0.0
@@ -398,8 +404,9 @@ def dann_case(gen):
         terms.update({"total": loss, "ce": loss_ce, "center": center})
         return terms
 
-    run_case("dann", {"kind": "mlp", "in_dim": 6, "hidden": [5, feat], "classes": classes}, model, init, bs, config,
-             update, 3, head_init=head_init, state_init=state_init)
+    run_case(name, {"kind": "mlp", "in_dim": 6, "hidden": [5, feat], "classes": classes}, model, init, bs, config,
+             update, 3, head_init=head_init, state_init=state_init,
+             extra_meta={"aux_classes": {"gender": 2}, "labelled": labelled})
 
 
 def mmd_case(gen, name, labelled, unbiased, source_steps, steps):
@@ -407,7 +414,7 @@ def mmd_case(gen, name, labelled, unbiased, source_steps, steps):
     init = mlp_init(6, [5, 4], 3, gen)
     bs = batches(gen, [4, 3, 5], (6,), 3)
     lam = 2.0
-    config = {"name": "mmd_transfer", "lambda": lam, "source_steps": source_steps, "target_labelled": labelled,
+    config = {"name": "mmd_transfer", "lambda": lam, "source_steps": source_steps,
               "kernels": {"num": 5, "mul": 2.0, "estimate": "unbiased" if unbiased else "biased"},
               "optimizer": {"kind": "adam", "lr": 0.01}}
     counter = {"done": 0}
@@ -433,7 +440,7 @@ def mmd_case(gen, name, labelled, unbiased, source_steps, steps):
         return terms
 
     run_case(name, {"kind": "mlp", "in_dim": 6, "hidden": [5, 4], "classes": 3}, model, init, bs, config, update, 3,
-             steps=steps)
+             steps=steps, extra_meta={"labelled": [True, True, labelled]})
 
 
 def coral_case(gen):
@@ -575,6 +582,8 @@ def main():
     mmd_case(gen, "mmd_transfer_unlabelled", labelled=False, unbiased=True, source_steps=0, steps=1)
     coral_case(gen)
     probe_case(gen)
+    # Own generator, so that adding this case left the fixtures above unchanged.
+    dann_case(torch.Generator().manual_seed(20261202), "dann_target", unlabelled_target=True)
 
 
 if __name__ == "__main__":

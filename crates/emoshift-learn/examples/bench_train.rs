@@ -71,14 +71,7 @@ fn dataset(bins: usize, crop: usize) -> Dataset {
             )
         })
         .collect();
-    Dataset::new(
-        vec![Domain {
-            name: "bench".into(),
-            examples,
-        }],
-        4,
-    )
-    .expect("valid data")
+    Dataset::new(vec![Domain::labelled("bench", examples)], 4).expect("valid data")
 }
 
 /// CPU time used so far by all threads of this process, in seconds.

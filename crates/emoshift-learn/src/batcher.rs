@@ -1,7 +1,8 @@
 //! The domain-aware batcher: one minibatch per training domain per step,
 //! drawn with replacement (uniformly, or class-balanced: a class, then a
-//! file of that class), each example randomly cropped to a fixed number of
-//! frames and augmented on the fly.
+//! file of that class; an unlabelled domain is always drawn uniformly, so
+//! its placeholder labels never steer the draws), each example randomly
+//! cropped to a fixed number of frames and augmented on the fly.
 //!
 //! A step's batches are a pure function of the seed and the step number
 //! (each step reads its own ChaCha stream), so a resumed run draws exactly
@@ -176,7 +177,7 @@ impl<'a> DomainBatcher<'a> {
             let mut labels = Vec::with_capacity(self.cfg.batch_size);
             let mut aux: BTreeMap<&str, Vec<i64>> = BTreeMap::new();
             for _ in 0..self.cfg.batch_size {
-                let index = if self.cfg.class_balanced {
+                let index = if self.cfg.class_balanced && domain.labelled {
                     let classes = &self.by_class[d];
                     let class = &classes[rng.random_range(0..classes.len())];
                     class[rng.random_range(0..class.len())]
@@ -208,6 +209,7 @@ impl<'a> DomainBatcher<'a> {
                         )
                     })
                     .collect(),
+                labelled: domain.labelled,
             });
         }
         Ok(out)

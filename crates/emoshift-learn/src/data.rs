@@ -41,6 +41,31 @@ pub struct Domain {
     pub name: String,
     /// Its examples.
     pub examples: Vec<Example>,
+    /// Whether the examples' class labels are real. The labels of an
+    /// unlabelled domain (target audio for unsupervised adaptation) are
+    /// placeholders: the batcher never draws by them and marks its batches
+    /// unlabelled, so no loss can read them.
+    pub labelled: bool,
+}
+
+impl Domain {
+    /// A domain whose examples carry real class labels.
+    pub fn labelled(name: impl Into<String>, examples: Vec<Example>) -> Self {
+        Self {
+            name: name.into(),
+            examples,
+            labelled: true,
+        }
+    }
+
+    /// A domain of unlabelled examples; their `label` fields are ignored.
+    pub fn unlabelled(name: impl Into<String>, examples: Vec<Example>) -> Self {
+        Self {
+            name: name.into(),
+            examples,
+            labelled: false,
+        }
+    }
 }
 
 /// A checked set of domains: every example has the same number of bins, at

@@ -13,13 +13,35 @@ use crate::model::Model;
 pub struct DomainBatch {
     /// Inputs, `[N, ...]` as the model expects them.
     pub x: Tensor,
-    /// Class indices, int64 `[N]`.
+    /// Class indices, int64 `[N]`; placeholders (never to be read) when
+    /// `labelled` is false.
     pub y: Tensor,
     /// Index of the domain the batch comes from (`0..num_domains`).
     pub domain: usize,
     /// Extra per-sample labels for auxiliary heads (for example gender or
     /// speaker for DANN), int64 `[N]` each, keyed by head name.
     pub aux: BTreeMap<String, Tensor>,
+    /// Whether `y` holds real class labels. An unlabelled batch (target
+    /// audio for unsupervised adaptation) may only reach the losses that
+    /// need no class label, such as a domain head or a discrepancy term.
+    pub labelled: bool,
+}
+
+impl DomainBatch {
+    /// A batch sharing this one's tensors (no data is copied).
+    pub fn shallow_copy(&self) -> Self {
+        Self {
+            x: self.x.shallow_clone(),
+            y: self.y.shallow_clone(),
+            domain: self.domain,
+            aux: self
+                .aux
+                .iter()
+                .map(|(k, t)| (k.clone(), t.shallow_clone()))
+                .collect(),
+            labelled: self.labelled,
+        }
+    }
 }
 
 /// The losses of one update, for logging and training curves.

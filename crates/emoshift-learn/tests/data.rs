@@ -34,20 +34,7 @@ fn two_domains() -> Dataset {
         .map(|i| example(20 + i % 7, usize::from(i % 10 == 0), i % 2))
         .collect();
     let b = (0..30).map(|i| example(8 + i % 5, i % 3, 1)).collect();
-    Dataset::new(
-        vec![
-            Domain {
-                name: "a".into(),
-                examples: a,
-            },
-            Domain {
-                name: "b".into(),
-                examples: b,
-            },
-        ],
-        3,
-    )
-    .unwrap()
+    Dataset::new(vec![Domain::labelled("a", a), Domain::labelled("b", b)], 3).unwrap()
 }
 
 fn values(t: &Tensor) -> Vec<f32> {
@@ -60,49 +47,31 @@ fn labels(t: &Tensor) -> Vec<i64> {
 
 #[test]
 fn dataset_rejects_bad_examples() {
-    let good = || Domain {
-        name: "d".into(),
-        examples: vec![example(4, 0, 0)],
-    };
+    let good = || Domain::labelled("d", vec![example(4, 0, 0)]);
     let check = |domains: Vec<Domain>, needle: &str| {
         let err = Dataset::new(domains, 2).unwrap_err();
         assert!(matches!(err, LearnError::Data(_)), "{err}");
         assert!(err.to_string().contains(needle), "{err}");
     };
     check(
-        vec![
-            good(),
-            Domain {
-                name: "empty".into(),
-                examples: vec![],
-            },
-        ],
+        vec![good(), Domain::labelled("empty", vec![])],
         "domain `empty` has no examples",
     );
     check(
-        vec![Domain {
-            name: "d".into(),
-            examples: vec![example(4, 2, 0)],
-        }],
+        vec![Domain::labelled("d", vec![example(4, 2, 0)])],
         "label 2",
     );
     check(
         vec![
             good(),
-            Domain {
-                name: "x".into(),
-                examples: vec![Example::new(ramp(5, 4, 0.0), 0)],
-            },
+            Domain::labelled("x", vec![Example::new(ramp(5, 4, 0.0), 0)]),
         ],
         "5 bins",
     );
     check(
         vec![
             good(),
-            Domain {
-                name: "x".into(),
-                examples: vec![Example::new(ramp(3, 4, 0.0), 0)],
-            },
+            Domain::labelled("x", vec![Example::new(ramp(3, 4, 0.0), 0)]),
         ],
         "auxiliary labels",
     );

@@ -25,6 +25,7 @@ fn batch(domain: usize, labels: &[i64], frames: bool) -> DomainBatch {
         y: Tensor::from_slice(labels),
         domain,
         aux: Default::default(),
+        labelled: true,
     }
 }
 
@@ -296,4 +297,93 @@ fn gaussian_noise_scales_with_the_batch_spread() {
     assert!(p
         .predict(&frames)
         .allclose(&p.predict(&pooled), 1e-6, 1e-6, false));
+}
+
+/// `batch` with its labels marked as placeholders (unlabelled target audio).
+fn unlabelled(domain: usize, placeholder: &[i64]) -> DomainBatch {
+    DomainBatch {
+        labelled: false,
+        ..batch(domain, placeholder, false)
+    }
+}
+
+/// Two identically initialised methods updated on the same inputs whose
+/// unlabelled batch carries different placeholder labels end bit-identical.
+fn assert_placeholders_unread(cfg: &str, num_domains: usize) {
+    let cfg: MethodConfig = serde_json::from_str(cfg).unwrap();
+    let build = || {
+        tch::manual_seed(11);
+        let model = Box::new(Mlp::new(Device::Cpu, DIM as usize, &[5], CLASSES, 0.0));
+        methods::build(&cfg, model, num_domains).unwrap()
+    };
+    tch::manual_seed(12);
+    let sources: Vec<DomainBatch> = (0..num_domains - 1)
+        .map(|d| batch(d, &[0, 1, 2, 1], false))
+        .collect();
+    let target = unlabelled(num_domains - 1, &[0, 0, 0]);
+    let permuted = DomainBatch {
+        y: Tensor::from_slice(&[2i64, 1, 0]),
+        ..target.shallow_copy()
+    };
+    let mut a = build();
+    let mut b = build();
+    for _ in 0..3 {
+        let mut with_a: Vec<DomainBatch> = sources.iter().map(DomainBatch::shallow_copy).collect();
+        with_a.push(target.shallow_copy());
+        let mut with_b: Vec<DomainBatch> = sources.iter().map(DomainBatch::shallow_copy).collect();
+        with_b.push(permuted.shallow_copy());
+        tch::manual_seed(13);
+        let ra = a.update(&with_a).unwrap();
+        tch::manual_seed(13);
+        let rb = b.update(&with_b).unwrap();
+        assert_eq!(ra, rb);
+    }
+    for ((n, x), (_, y)) in a.state_dict().into_iter().zip(b.state_dict()) {
+        assert!(x.equal(&y), "{n} differs");
+    }
+}
+
+#[test]
+fn unlabelled_target_labels_never_reach_an_update() {
+    assert_placeholders_unread(r#"{"name": "mmd_transfer", "source_steps": 1}"#, 3);
+    assert_placeholders_unread(r#"{"name": "dann", "center_loss": true}"#, 3);
+}
+
+#[test]
+fn methods_that_train_on_labels_refuse_unlabelled_batches() {
+    for name in [
+        "erm", "mldg", "da_mldg", "rsc", "coral", "probe", "finetune",
+    ] {
+        let mut m = method(name, 2);
+        let err = m
+            .update(&[batch(0, &[0, 1], false), unlabelled(1, &[0, 0])])
+            .err()
+            .unwrap_or_else(|| panic!("{name} accepted an unlabelled batch"));
+        assert!(err.to_string().contains("unlabelled"), "{name}: {err}");
+    }
+}
+
+#[test]
+fn finetune_is_mmd_transfer_without_the_mmd_term() {
+    let mut m = method("finetune", 2);
+    let report = m
+        .update(&[batch(0, &[0, 1, 2], false), batch(1, &[2, 2], false)])
+        .unwrap();
+    assert!(report.terms.contains_key("ce_target"), "{report:?}");
+    assert!(!report.terms.contains_key("mmd"), "{report:?}");
+    let mut mmd = method("mmd_transfer", 2);
+    let report = mmd
+        .update(&[batch(0, &[0, 1, 2], false), batch(1, &[2, 2], false)])
+        .unwrap();
+    assert!(report.terms["mmd"] > 0.0, "{report:?}");
+}
+
+#[test]
+fn a_domain_head_with_one_class_is_refused() {
+    let cfg = MethodConfig::default_for("dann").unwrap();
+    let model = Box::new(Mlp::new(Device::Cpu, DIM as usize, &[5], CLASSES, 0.0));
+    let err = methods::build(&cfg, model, 1)
+        .err()
+        .expect("a corpus head over one domain");
+    assert!(err.to_string().contains("would always be 0"), "{err}");
 }

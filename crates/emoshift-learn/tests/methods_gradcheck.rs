@@ -13,7 +13,7 @@ use emoshift_learn::losses::{
     center_loss, coral, cross_entropy, energy_score, grad_reverse, mmd, update_centers,
     MmdEstimate, MmdKernels,
 };
-use emoshift_learn::methods::{self, DaMldg, MethodConfig, Mldg, Rsc};
+use emoshift_learn::methods::{self, DaMldg, DomainInfo, MethodConfig, Mldg, Rsc};
 use emoshift_learn::models::mlp::Mlp;
 use emoshift_learn::optim::{clip_grad_norm, OptimConfig, Optimizer};
 use emoshift_learn::{DomainBatch, LossReport, Method, Model, ParamStore};
@@ -67,6 +67,29 @@ impl Fixture {
             .expect("fixture config is a MethodConfig")
     }
 
+    /// Whether batch `i` is labelled (`labelled` in the metadata; all are by default).
+    fn labelled(&self, i: usize) -> bool {
+        self.meta["labelled"]
+            .as_array()
+            .is_none_or(|l| l[i].as_bool().expect("labelled flags"))
+    }
+
+    /// The domain count and auxiliary class counts the method is built for.
+    fn domain_info(&self) -> DomainInfo {
+        let aux_classes = self.meta["aux_classes"]
+            .as_object()
+            .map(|m| {
+                m.iter()
+                    .map(|(k, v)| (k.clone(), v.as_u64().expect("class count") as usize))
+                    .collect()
+            })
+            .unwrap_or_default();
+        DomainInfo {
+            num_domains: self.num_domains(),
+            aux_classes,
+        }
+    }
+
     fn batches(&self) -> Vec<DomainBatch> {
         let domains = self.meta["domains"].as_array().expect("domains");
         domains
@@ -87,6 +110,7 @@ impl Fixture {
                     y: self.get(&format!("y.{i}")).shallow_clone(),
                     domain: d.as_u64().expect("domain index") as usize,
                     aux,
+                    labelled: self.labelled(i),
                 }
             })
             .collect()
@@ -259,7 +283,7 @@ impl Model for TinyConv {
 fn check_generic(name: &str) {
     let fx = Fixture::load(name);
     let mut method =
-        methods::build(&fx.config(), fx.model(), fx.num_domains()).expect("method builds");
+        methods::build(&fx.config(), fx.model(), fx.domain_info()).expect("method builds");
     fx.init(method.as_mut());
     let batches = fx.batches();
     let reports: Vec<LossReport> = (0..fx.steps())
@@ -277,6 +301,18 @@ fn erm_sgd_momentum_weight_decay_clipping_matches_pytorch() {
 #[test]
 fn dann_reversal_heads_center_loss_and_adadelta_match_pytorch() {
     check_generic("dann");
+}
+
+/// The dann_cross shape: the unlabelled target batch joins the domain heads
+/// (gradient reversal included, as PyTorch's autograd Function does it) and
+/// never the emotion loss.
+#[test]
+fn dann_with_an_unlabelled_target_trains_its_domain_heads_on_it_like_pytorch() {
+    check_generic("dann_target");
+    let fx = Fixture::load("dann_target");
+    for report in fx.meta["reports"].as_array().unwrap() {
+        assert!(report["domain_corpus"].as_f64().unwrap() > 0.1, "{report}");
+    }
 }
 
 #[test]

@@ -47,10 +47,7 @@ fn synthetic(domains: usize, per_class: usize, seed: u64) -> Dataset {
                     Example::new(Features::new(BINS, frames, data).unwrap(), label)
                 })
                 .collect();
-            Domain {
-                name: format!("d{d}"),
-                examples,
-            }
+            Domain::labelled(format!("d{d}"), examples)
         })
         .collect();
     Dataset::new(domains, 3).unwrap()

@@ -170,9 +170,27 @@ impl Core {
     }
 }
 
-/// Checks the minibatches a method receives: at least one, each non-empty,
-/// as many labels as inputs, labels and domain indices in range.
+/// Checks the minibatches a method receives: at least one, each non-empty
+/// and labelled, as many labels as inputs, labels and domain indices in
+/// range. A method that trains on class labels only calls this one, so an
+/// unlabelled batch can never reach its cross-entropy.
 pub(crate) fn check_batches(
+    batches: &[DomainBatch],
+    num_classes: usize,
+    num_domains: usize,
+) -> Result<(), LearnError> {
+    if let Some(b) = batches.iter().find(|b| !b.labelled) {
+        return Err(LearnError::Data(format!(
+            "minibatch of domain {} is unlabelled, and this method trains on class labels only",
+            b.domain
+        )));
+    }
+    check_batches_with_unlabelled(batches, num_classes, num_domains)
+}
+
+/// [`check_batches`] for the methods that also take unlabelled batches
+/// (DANN's domain heads, MMD transfer's target): their labels are not read.
+pub(crate) fn check_batches_with_unlabelled(
     batches: &[DomainBatch],
     num_classes: usize,
     num_domains: usize,
@@ -197,6 +215,15 @@ pub(crate) fn check_batches(
                 b.y.size()
             )));
         }
+        if b.domain >= num_domains {
+            return Err(LearnError::Data(format!(
+                "minibatch {i}: domain index {} outside 0..{num_domains}",
+                b.domain
+            )));
+        }
+        if !b.labelled {
+            continue;
+        }
         if b.y.kind() != Kind::Int64 {
             return Err(LearnError::Data(format!(
                 "minibatch {i} (domain {}): labels must be int64, found {:?}",
@@ -210,12 +237,6 @@ pub(crate) fn check_batches(
                 "minibatch {i} (domain {}): label {} outside 0..{num_classes}",
                 b.domain,
                 if lo < 0 { lo } else { hi }
-            )));
-        }
-        if b.domain >= num_domains {
-            return Err(LearnError::Data(format!(
-                "minibatch {i}: domain index {} outside 0..{num_domains}",
-                b.domain
             )));
         }
     }

@@ -3,9 +3,12 @@
 //!
 //! With features `f = G(x; θ)`:
 //! - emotion loss (eq. 6): `L_E = λ·CE(classify(f), y) + (1 − λ)·Center(f, c)`
-//!   (`λ = 1` when center loss is off);
+//!   (`λ = 1` when center loss is off), over the labelled (source) batches;
 //! - domain loss (eq. 2): `L_D = Σ_h CE(D_h(GRL_γ(f)), d_h)` over the domain
-//!   heads `h` (corpus, language, gender, speaker, …);
+//!   heads `h` (corpus, language, gender, speaker), over every batch —
+//!   unlabelled target batches included, which is how the target corpus
+//!   takes part in cross-corpus training (the paper's "reduce the domain
+//!   divergence between train and test data");
 //! - total (eq. 1): `L = L_E + w·L_D`.
 //!
 //! The gradient-reversal layer passes `f` unchanged and multiplies the
@@ -15,7 +18,11 @@
 //! each step (eq. 5), from the features of that step.
 //!
 //! Domain labels: the head named `corpus` reads each sample's
-//! [`DomainBatch::domain`]; any other head reads `DomainBatch::aux[name]`.
+//! [`DomainBatch::domain`]; `gender`, `language` and `speaker` read
+//! `DomainBatch::aux[name]`, whose class counts come with the training
+//! domains ([`DomainInfo::aux_classes`]). The paper's Table 2 variants are
+//! head lists: DANN_1 `["speaker", "corpus"]`, DANN_2
+//! `["gender", "language", "corpus"]`.
 //! Each head is an MLP over the features with ReLU hidden layers
 //! (`head_hidden`, empty = linear), its parameters named
 //! `{head}.{index}.weight` like an `nn.Sequential` of Linear and ReLU.
@@ -26,7 +33,8 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 use tch::{Device, Kind, Tensor};
 
-use super::common::{check_batches, concat, Core};
+use super::common::{check_batches_with_unlabelled, concat, Core};
+use super::{AuxLabel, DomainInfo};
 use crate::error::LearnError;
 use crate::losses::{center_loss, cross_entropy, grad_reverse, update_centers};
 use crate::method::{DomainBatch, LossReport, Method};
@@ -38,11 +46,9 @@ use crate::params::ParamStore;
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct DannConfig {
-    /// Domain heads; `corpus` uses the minibatch's domain index, any other
-    /// name the per-sample labels `aux[name]`.
+    /// Domain heads: `corpus` (the minibatch's domain index), `gender`,
+    /// `language`, `speaker` (the per-sample labels `aux[name]`).
     pub heads: Vec<String>,
-    /// Number of classes of each head other than `corpus`.
-    pub head_classes: BTreeMap<String, usize>,
     /// Hidden layer widths of every domain head (empty = linear head).
     pub head_hidden: Vec<usize>,
     /// Reversal weight γ of the gradient-reversal layer (paper: 0.3).
@@ -66,7 +72,6 @@ impl Default for DannConfig {
     fn default() -> Self {
         Self {
             heads: vec!["corpus".into()],
-            head_classes: BTreeMap::new(),
             head_hidden: vec![128],
             reversal: 0.3,
             domain_weight: 1.0,
@@ -104,8 +109,9 @@ impl Dann {
     pub fn new(
         cfg: &DannConfig,
         model: Box<dyn Model>,
-        num_domains: usize,
+        domains: &DomainInfo,
     ) -> Result<Self, LearnError> {
+        let num_domains = domains.num_domains;
         let config_err = |key: &str, value: String, allowed: &str| LearnError::Config {
             key: key.into(),
             value,
@@ -140,15 +146,24 @@ impl Dann {
         for name in &cfg.heads {
             let classes = if name == "corpus" {
                 num_domains
-            } else {
-                *cfg.head_classes.get(name).ok_or_else(|| {
-                    config_err(
-                        "head_classes",
-                        format!("(no entry for `{name}`)"),
-                        "a class count for every head other than `corpus`",
-                    )
+            } else if AuxLabel::from_head(name).is_some() {
+                *domains.aux_classes.get(name).ok_or_else(|| {
+                    LearnError::Data(format!(
+                        "the DANN head `{name}` needs `{name}` labels, and the training data has none"
+                    ))
                 })?
+            } else {
+                return Err(config_err(
+                    "heads",
+                    name.clone(),
+                    "`corpus`, `gender`, `language`, `speaker`",
+                ));
             };
+            if classes < 2 {
+                return Err(LearnError::Data(format!(
+                    "the DANN head `{name}` has {classes} class in the training data: its loss would always be 0 (a `corpus` head needs two training corpora, or a transfer task whose target joins training)"
+                )));
+            }
             if heads.iter().any(|h: &Head| &h.name == name) {
                 return Err(config_err("heads", name.clone(), "each head at most once"));
             }
@@ -193,7 +208,7 @@ impl Dann {
     /// Per-sample labels of head `head` for the joined batches.
     fn head_labels(
         head: &Head,
-        batches: &[DomainBatch],
+        batches: &[&DomainBatch],
         device: Device,
     ) -> Result<Tensor, LearnError> {
         let parts = batches
@@ -246,12 +261,23 @@ impl Method for Dann {
     }
 
     fn update(&mut self, batches: &[DomainBatch]) -> Result<LossReport, LearnError> {
-        check_batches(batches, self.core.model.num_classes(), self.num_domains)?;
-        let all: Vec<&DomainBatch> = batches.iter().collect();
-        let (x, y) = concat(&all);
+        check_batches_with_unlabelled(batches, self.core.model.num_classes(), self.num_domains)?;
+        // Labelled batches first, so their features are the leading rows.
+        let (labelled, unlabelled): (Vec<&DomainBatch>, Vec<&DomainBatch>) =
+            batches.iter().partition(|b| b.labelled);
+        if labelled.is_empty() {
+            return Err(LearnError::Data(
+                "DANN needs at least one labelled minibatch for its emotion loss".into(),
+            ));
+        }
+        let ordered: Vec<&DomainBatch> = labelled.iter().chain(&unlabelled).copied().collect();
+        let (x, _) = concat(&ordered);
+        let (_, y) = concat(&labelled);
+        let n_labelled = y.size()[0];
         let model = self.core.model.as_ref();
         let theta = self.core.theta();
-        let f = model.features(theta, &x, true);
+        let f_all = model.features(theta, &x, true);
+        let f = f_all.narrow(0, 0, n_labelled);
         let logits = model.classify(theta, &f, true);
         let ce = cross_entropy(&logits, &y);
         let mut terms = BTreeMap::from([("ce".to_string(), ce.double_value(&[]))]);
@@ -264,10 +290,10 @@ impl Method for Dann {
             ce
         };
         // L_D = Σ_h CE(D_h(GRL_γ(f)), d_h)
-        let reversed = grad_reverse(&f, self.cfg.reversal);
+        let reversed = grad_reverse(&f_all, self.cfg.reversal);
         let mut domain = Tensor::zeros([], (Kind::Float, f.device()));
         for head in &self.heads {
-            let labels = Self::head_labels(head, batches, f.device())?;
+            let labels = Self::head_labels(head, &ordered, f.device())?;
             let head_loss = cross_entropy(&self.head_forward(head, &reversed), &labels);
             terms.insert(format!("domain_{}", head.name), head_loss.double_value(&[]));
             domain += head_loss;

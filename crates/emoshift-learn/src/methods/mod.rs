@@ -71,6 +71,7 @@ pub mod mmd_transfer;
 pub mod probe;
 pub mod rsc;
 
+use std::collections::BTreeMap;
 use std::path::Path;
 
 use serde::{Deserialize, Serialize};
@@ -81,9 +82,10 @@ pub use self::da_mldg::{DaMldg, DaMldgConfig};
 pub use self::dann::{Dann, DannConfig};
 pub use self::erm::{Erm, ErmConfig};
 pub use self::mldg::{Mldg, MldgConfig};
-pub use self::mmd_transfer::{MmdTransfer, MmdTransferConfig};
+pub use self::mmd_transfer::{FinetuneConfig, MmdTransfer, MmdTransferConfig};
 pub use self::probe::{Probe, ProbeConfig};
 pub use self::rsc::{Rsc, RscConfig, RscMode};
+use crate::data::InputLayout;
 use crate::error::LearnError;
 use crate::method::Method;
 use crate::model::Model;
@@ -104,6 +106,8 @@ pub enum MethodConfig {
     Dann(DannConfig),
     /// [`MmdTransfer`].
     MmdTransfer(MmdTransferConfig),
+    /// [`MmdTransfer`] without its MMD term: the MMD paper's fine-tuning baseline.
+    Finetune(FinetuneConfig),
     /// [`Coral`].
     Coral(CoralConfig),
     /// [`Probe`].
@@ -112,13 +116,14 @@ pub enum MethodConfig {
 
 impl MethodConfig {
     /// The names `name` may take.
-    pub const NAMES: [&'static str; 8] = [
+    pub const NAMES: [&'static str; 9] = [
         "erm",
         "mldg",
         "da_mldg",
         "rsc",
         "dann",
         "mmd_transfer",
+        "finetune",
         "coral",
         "probe",
     ];
@@ -132,6 +137,7 @@ impl MethodConfig {
             "rsc" => MethodConfig::Rsc(RscConfig::default()),
             "dann" => MethodConfig::Dann(DannConfig::default()),
             "mmd_transfer" => MethodConfig::MmdTransfer(MmdTransferConfig::default()),
+            "finetune" => MethodConfig::Finetune(FinetuneConfig::default()),
             "coral" => MethodConfig::Coral(CoralConfig::default()),
             "probe" => MethodConfig::Probe(ProbeConfig::default()),
             other => {
@@ -153,20 +159,186 @@ impl MethodConfig {
             MethodConfig::Rsc(_) => "rsc",
             MethodConfig::Dann(_) => "dann",
             MethodConfig::MmdTransfer(_) => "mmd_transfer",
+            MethodConfig::Finetune(_) => "finetune",
             MethodConfig::Coral(_) => "coral",
             MethodConfig::Probe(_) => "probe",
         }
     }
+
+    /// What the method needs from a task and its data; the experiment
+    /// engine builds the method's inputs from this and nothing else.
+    pub fn needs(&self) -> MethodNeeds {
+        let dg = MethodNeeds {
+            target_audio: Need::Never,
+            target_labels: Need::Never,
+            aux_labels: Vec::new(),
+            min_domains: 1,
+            layouts: vec![
+                InputLayout::Spectrogram,
+                InputLayout::Sequence,
+                InputLayout::Vector,
+            ],
+            adaptation_from_step: 0,
+        };
+        match self {
+            MethodConfig::Erm(_) | MethodConfig::Rsc(_) => dg,
+            MethodConfig::Mldg(_) | MethodConfig::DaMldg(_) | MethodConfig::Coral(_) => {
+                MethodNeeds {
+                    min_domains: 2,
+                    ..dg
+                }
+            }
+            MethodConfig::Probe(_) => MethodNeeds {
+                layouts: vec![InputLayout::Sequence, InputLayout::Vector],
+                ..dg
+            },
+            MethodConfig::Dann(c) => MethodNeeds {
+                target_audio: Need::WhenOffered,
+                aux_labels: c
+                    .heads
+                    .iter()
+                    .filter_map(|h| AuxLabel::from_head(h))
+                    .collect(),
+                min_domains: if c.heads.iter().any(|h| h == "corpus") {
+                    2
+                } else {
+                    1
+                },
+                ..dg
+            },
+            MethodConfig::MmdTransfer(c) => MethodNeeds {
+                target_audio: Need::Always,
+                target_labels: Need::WhenOffered,
+                adaptation_from_step: c.source_steps as usize,
+                ..dg
+            },
+            MethodConfig::Finetune(c) => MethodNeeds {
+                target_audio: Need::Always,
+                target_labels: Need::Always,
+                adaptation_from_step: c.source_steps as usize,
+                ..dg
+            },
+        }
+    }
+
+    /// The loss terms that show each ingredient of the method at work: a
+    /// run in which one of them stays zero throughout did not do what the
+    /// method's name says.
+    pub fn characteristic_terms(&self) -> Vec<String> {
+        let names: &[&str] = match self {
+            MethodConfig::Erm(_) => &["ce"],
+            MethodConfig::Mldg(_) => &["meta_train", "meta_test"],
+            MethodConfig::DaMldg(_) => &["meta_train", "meta_test", "gamma"],
+            MethodConfig::Rsc(_) => &["ce", "muted_fraction"],
+            MethodConfig::Coral(_) => &["ce", "coral"],
+            MethodConfig::Probe(_) => &["ce", "frames_masked", "mixed_share", "noise_rms"],
+            MethodConfig::MmdTransfer(_) => &["ce", "mmd"],
+            MethodConfig::Finetune(_) => &["ce", "ce_target"],
+            MethodConfig::Dann(c) => {
+                let mut terms = vec!["ce".to_string()];
+                if c.center_loss {
+                    terms.push("center".into());
+                }
+                terms.extend(c.heads.iter().map(|h| format!("domain_{h}")));
+                return terms;
+            }
+        };
+        names.iter().map(|n| n.to_string()).collect()
+    }
 }
 
-/// Builds the configured method around `model`, for training on
-/// `num_domains` domains (domain indices `0..num_domains`; for
-/// `mmd_transfer` the target domain counts too).
+/// How much a method wants of something a task may or may not offer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Need {
+    /// Never uses it, even where the task offers it.
+    Never,
+    /// Uses it where the task offers it, trains without it elsewhere.
+    WhenOffered,
+    /// Cannot run without it.
+    Always,
+}
+
+/// Per-sample labels besides the emotion that a method's auxiliary heads
+/// read, taken from the corpus layer's utterance records.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AuxLabel {
+    /// The speaker's gender.
+    Gender,
+    /// The recording's language.
+    Language,
+    /// The speaker (corpus-qualified identity).
+    Speaker,
+}
+
+impl AuxLabel {
+    /// Every auxiliary label.
+    pub const ALL: [AuxLabel; 3] = [AuxLabel::Gender, AuxLabel::Language, AuxLabel::Speaker];
+
+    /// The head name that reads this label (`gender`, `language`, `speaker`).
+    pub fn name(self) -> &'static str {
+        match self {
+            AuxLabel::Gender => "gender",
+            AuxLabel::Language => "language",
+            AuxLabel::Speaker => "speaker",
+        }
+    }
+
+    /// The label a head called `head` reads (`None` for `corpus`, which
+    /// reads the domain index, and for unknown names).
+    pub fn from_head(head: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|a| a.name() == head)
+    }
+}
+
+/// What a method needs from a task and its data (see [`MethodConfig::needs`]).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MethodNeeds {
+    /// Target-corpus audio in training (only transfer tasks offer it).
+    pub target_audio: Need,
+    /// Target-corpus class labels in training (only labelled transfer tasks offer them).
+    pub target_labels: Need,
+    /// Auxiliary per-sample labels its heads read.
+    pub aux_labels: Vec<AuxLabel>,
+    /// Fewest training domains (source corpora, plus the target where it is used).
+    pub min_domains: usize,
+    /// Input layouts it can train on.
+    pub layouts: Vec<InputLayout>,
+    /// The step from which the method adapts to the target: model selection
+    /// must not pick a state from before it.
+    pub adaptation_from_step: usize,
+}
+
+/// The training domains a method is built for.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct DomainInfo {
+    /// Number of domains (domain indices `0..num_domains`).
+    pub num_domains: usize,
+    /// Class count of each auxiliary label present in the data, by head name.
+    pub aux_classes: BTreeMap<String, usize>,
+}
+
+impl From<usize> for DomainInfo {
+    /// `num_domains` domains without auxiliary labels.
+    fn from(num_domains: usize) -> Self {
+        Self {
+            num_domains,
+            aux_classes: BTreeMap::new(),
+        }
+    }
+}
+
+/// Builds the configured method around `model`, for training on the
+/// domains `domains` describes (a bare count: domains without auxiliary
+/// labels; for `mmd_transfer` and `finetune` the target domain counts too).
 pub fn build(
     cfg: &MethodConfig,
     model: Box<dyn Model>,
-    num_domains: usize,
+    domains: impl Into<DomainInfo>,
 ) -> Result<Box<dyn Method>, LearnError> {
+    let domains = domains.into();
+    let num_domains = domains.num_domains;
     if num_domains == 0 {
         return Err(LearnError::Config {
             key: "num_domains".into(),
@@ -179,8 +351,9 @@ pub fn build(
         MethodConfig::Mldg(c) => Box::new(Mldg::new(c, model, num_domains)?),
         MethodConfig::DaMldg(c) => Box::new(DaMldg::new(c, model, num_domains)?),
         MethodConfig::Rsc(c) => Box::new(Rsc::new(c, model, num_domains)?),
-        MethodConfig::Dann(c) => Box::new(Dann::new(c, model, num_domains)?),
+        MethodConfig::Dann(c) => Box::new(Dann::new(c, model, &domains)?),
         MethodConfig::MmdTransfer(c) => Box::new(MmdTransfer::new(c, model, num_domains)?),
+        MethodConfig::Finetune(c) => Box::new(MmdTransfer::finetune(c, model, num_domains)?),
         MethodConfig::Coral(c) => Box::new(Coral::new(c, model, num_domains)?),
         MethodConfig::Probe(c) => Box::new(Probe::new(c, model, num_domains)?),
     })

@@ -143,6 +143,11 @@ impl Probe {
     /// The augmented, frame-averaged training inputs `[N, D]` for `x`
     /// (`[N, T, D]` or `[N, D]`) with labels `y`.
     pub fn augment(&self, x: &Tensor, y: &Tensor) -> Result<Tensor, LearnError> {
+        Ok(self.augment_with_stats(x, y)?.inputs)
+    }
+
+    /// [`Probe::augment`] with how much each augmentation did.
+    pub fn augment_with_stats(&self, x: &Tensor, y: &Tensor) -> Result<Augmented, LearnError> {
         let frames = as_frames(x)?;
         tch::no_grad(|| {
             let (n, t) = (frames.size()[0], frames.size()[1]);
@@ -159,6 +164,7 @@ impl Probe {
                 let none_kept = keep.sum_dim_intlist(1i64, true, Kind::Float).eq(0.0);
                 keep = fallback.where_self(&none_kept, &keep);
             }
+            let frames_masked = 1.0 - keep.mean(Kind::Float).double_value(&[]);
             let keep = keep.to_device(device);
             let sums = (&frames * keep.unsqueeze(-1)).sum_dim_intlist(1i64, false, Kind::Float);
             let counts = keep.sum_dim_intlist(1i64, true, Kind::Float);
@@ -176,19 +182,42 @@ impl Probe {
                 .collect();
             let partner_idx = Tensor::from_slice(&partner_idx).to_device(device);
             let mixed = Tensor::from_slice(&mixed).to_device(device).unsqueeze(1);
+            let mixed_share = mixed.mean(Kind::Float).double_value(&[]);
             let pooled = (&sums + sums.index_select(0, &partner_idx) * &mixed)
                 / (&counts + counts.index_select(0, &partner_idx) * &mixed);
             // 3. Gaussian noise scaled by the batch's spread
-            if self.cfg.noise_std > 0.0 {
+            let (inputs, noise_rms) = if self.cfg.noise_std > 0.0 {
                 let spread = pooled.std_dim(0i64, false, true);
-                let noise =
-                    Tensor::randn(pooled.size(), (Kind::Float, Device::Cpu)).to_device(device);
-                Ok(&pooled + noise * spread * self.cfg.noise_std)
+                let noise = Tensor::randn(pooled.size(), (Kind::Float, Device::Cpu))
+                    .to_device(device)
+                    * spread
+                    * self.cfg.noise_std;
+                let rms = noise.square().mean(Kind::Float).sqrt().double_value(&[]);
+                (&pooled + noise, rms)
             } else {
-                Ok(pooled)
-            }
+                (pooled, 0.0)
+            };
+            Ok(Augmented {
+                inputs,
+                frames_masked,
+                mixed_share,
+                noise_rms,
+            })
         })
     }
+}
+
+/// A training batch after the probe's augmentations, with what they did.
+#[derive(Debug)]
+pub struct Augmented {
+    /// The frame-averaged, augmented inputs `[N, D]`.
+    pub inputs: Tensor,
+    /// Share of frames dropped by frame masking.
+    pub frames_masked: f64,
+    /// Share of samples mixed with a same-label partner.
+    pub mixed_share: f64,
+    /// Root mean square of the added noise.
+    pub noise_rms: f64,
 }
 
 impl Method for Probe {
@@ -200,13 +229,22 @@ impl Method for Probe {
         check_batches(batches, self.core.model.num_classes(), self.num_domains)?;
         let all: Vec<&DomainBatch> = batches.iter().collect();
         let (x, y) = concat(&all);
-        let inputs = self.augment(&x, &y)?;
-        let logits = self.core.model.forward(self.core.theta(), &inputs, true);
+        let augmented = self.augment_with_stats(&x, &y)?;
+        let logits = self
+            .core
+            .model
+            .forward(self.core.theta(), &augmented.inputs, true);
         let loss = cross_entropy(&logits, &y);
         let total = self.core.step(&loss)?;
         Ok(LossReport {
             total,
-            terms: [("ce".to_string(), total)].into(),
+            terms: [
+                ("ce".to_string(), total),
+                ("frames_masked".to_string(), augmented.frames_masked),
+                ("mixed_share".to_string(), augmented.mixed_share),
+                ("noise_rms".to_string(), augmented.noise_rms),
+            ]
+            .into(),
         })
     }
 
