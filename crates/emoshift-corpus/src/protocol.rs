@@ -24,7 +24,9 @@
 //!   SAVEE, CREMA-D.
 //! - `mmd_transfer` — the MMD paper's four supervised transfer tasks (IEMOCAP → EmoDB,
 //!   EmoDB → IEMOCAP, RAVDESS → EmoDB, EmoDB → RAVDESS) on `mmd7`;
-//!   `mmd_transfer_unsupervised` the same with an unlabelled target.
+//!   `mmd_transfer_unsupervised` the same four pairs with an unlabelled target, on
+//!   `common4` instead: without target labels the target's own classes cannot be
+//!   learned, so source and target must share one class list to be scored.
 //! - `dann_cross` — the DANN paper's cross-corpus evaluation: IEMOCAP → MSP-Improv,
 //!   SAVEE, EmoDB, binary arousal and binary valence (two tasks), targets whole and
 //!   unlabelled.
@@ -223,12 +225,17 @@ impl Protocol {
             }
             "mmd_transfer" | "mmd_transfer_unsupervised" => {
                 let target_labelled = name == "mmd_transfer";
+                let label_set = if target_labelled { "mmd7" } else { "common4" };
                 let pairs = [("iemocap", "emodb"), ("emodb", "iemocap"), ("ravdess", "emodb"), ("emodb", "ravdess")];
                 Protocol {
                     name: name.to_string(),
                     description: format!(
-                        "MMD domain-adaptive transfer: four transfer tasks on each corpus' seven classes, target {}",
-                        if target_labelled { "labelled (the paper)" } else { "unlabelled" }
+                        "MMD domain-adaptive transfer: four transfer tasks, {}",
+                        if target_labelled {
+                            "each corpus' seven classes, target labelled (the paper)"
+                        } else {
+                            "four shared classes, target unlabelled"
+                        }
                     ),
                     tasks: pairs
                         .iter()
@@ -238,7 +245,7 @@ impl Protocol {
                                 &format!("task{}: {s}->{t}", i + 1),
                                 &[s],
                                 &[t],
-                                "mmd7",
+                                label_set,
                                 TaskKind::Transfer { target_labelled },
                                 EIGHTY_TWENTY,
                             )

@@ -178,6 +178,7 @@ impl MethodConfig {
                 InputLayout::Sequence,
                 InputLayout::Vector,
             ],
+            pools_frames: false,
             adaptation_from_step: 0,
         };
         match self {
@@ -189,7 +190,8 @@ impl MethodConfig {
                 }
             }
             MethodConfig::Probe(_) => MethodNeeds {
-                layouts: vec![InputLayout::Sequence, InputLayout::Vector],
+                layouts: vec![InputLayout::Vector],
+                pools_frames: true,
                 ..dg
             },
             MethodConfig::Dann(c) => MethodNeeds {
@@ -303,11 +305,27 @@ pub struct MethodNeeds {
     pub aux_labels: Vec<AuxLabel>,
     /// Fewest training domains (source corpora, plus the target where it is used).
     pub min_domains: usize,
-    /// Input layouts it can train on.
+    /// Model input layouts it can train.
     pub layouts: Vec<InputLayout>,
+    /// It averages frame sequences into the model's vectors itself (the
+    /// probe, whose frame masking and mixing act on frames): its batches
+    /// are [`InputLayout::Sequence`] over a [`InputLayout::Vector`] model.
+    pub pools_frames: bool,
     /// The step from which the method adapts to the target: model selection
     /// must not pick a state from before it.
     pub adaptation_from_step: usize,
+}
+
+impl MethodNeeds {
+    /// The layout of the batches the method is fed for a model that takes
+    /// `model_layout` inputs.
+    pub fn batch_layout(&self, model_layout: InputLayout) -> InputLayout {
+        if self.pools_frames && model_layout == InputLayout::Vector {
+            InputLayout::Sequence
+        } else {
+            model_layout
+        }
+    }
 }
 
 /// The training domains a method is built for.

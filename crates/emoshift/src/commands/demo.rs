@@ -1,8 +1,9 @@
 //! `emoshift demo`: the built-in benchmark, no data needed. It writes the
 //! synthetic corpora its experiment uses, scans them, extracts features, runs
 //! `examples/demo.toml` (leave-one-corpus-out with erm, mldg, da_mldg, rsc
-//! and dann, plus an MMD transfer task, three trials each) and prints the
-//! summary table and the report's path.
+//! and dann, plus a supervised MMD transfer task with its fine-tuning
+//! baseline, three trials each) and prints the summary table and the
+//! report's path.
 
 use std::fmt::Write;
 use std::path::PathBuf;
@@ -75,7 +76,7 @@ pub fn run(args: Args) -> Result<()> {
         exp.trials
     );
     let outcome = experiment::run(&exp)?;
-    println!("3/3 results (accuracy %, mean ± std over trials, on each unseen target corpus)\n");
+    println!("3/3 results (UAR %, mean ± std over trials, on each unseen target corpus; chance is 100 / classes)\n");
     println!("{}", summary_table(&outcome.summary));
     println!("report: {}", outcome.report_html.display());
     println!("        {}", outcome.report_md.display());
@@ -93,7 +94,8 @@ fn corpora_used(exp: &Experiment) -> Result<Vec<String>> {
     Ok(names)
 }
 
-/// Accuracy per method and column as a plain-text table, with UM where every column is present.
+/// UAR (unweighted average recall, the cross-corpus standard) per method
+/// and column as a plain-text table, with UM where every column is present.
 pub fn summary_table(summary: &Summary) -> String {
     let headings = summary.headings();
     let width = headings
@@ -113,7 +115,7 @@ pub fn summary_table(summary: &Summary) -> String {
         for c in 0..summary.columns.len() {
             let cell = summary
                 .cell(method, c)
-                .and_then(|cell| cell.metrics.get("accuracy"))
+                .and_then(|cell| cell.metrics.get("uar"))
                 .map(|m| m.scaled(100.0).to_string())
                 .unwrap_or_else(|| "–".into());
             let _ = write!(out, " {cell:>width$}");
@@ -121,7 +123,7 @@ pub fn summary_table(summary: &Summary) -> String {
         let um = summary
             .across
             .get(method)
-            .and_then(|m| m.get("accuracy"))
+            .and_then(|m| m.get("uar"))
             .map(|m| format!("{:.2}", m.um * 100.0))
             .unwrap_or_else(|| "–".into());
         let _ = writeln!(out, " {um:>7}");

@@ -11,11 +11,19 @@ use crate::experiment::{self, Experiment};
 pub struct Args {
     /// The experiment file (TOML; see `examples/`).
     pub experiment: PathBuf,
+    /// Print the task × method × trial grid (what runs, is reused, is
+    /// recomputed or skipped) and stop, computing nothing.
+    #[arg(long)]
+    pub dry_run: bool,
 }
 
 /// Runs the experiment and prints where the report is.
 pub fn run(args: Args) -> Result<()> {
     let exp = Experiment::load(&args.experiment)?;
+    if args.dry_run {
+        print!("{}", experiment::dry_run(&exp)?);
+        return Ok(());
+    }
     let outcome = experiment::run(&exp)?;
     println!("{}", crate::commands::demo::summary_table(&outcome.summary));
     println!("report: {}", outcome.report_html.display());

@@ -25,7 +25,11 @@ pub struct Experiment {
     /// `cpu` or `cuda`.
     #[serde(default = "default_device")]
     pub device: String,
-    /// Intra-op threads for libtorch (0 = all cores).
+    /// Intra-op threads for libtorch (0 = all cores of this machine). The
+    /// same file with the same thread count gives the same numbers on the
+    /// CPU; libtorch's reductions are ordered by thread, so another thread
+    /// count can change them in the last digits and, through training,
+    /// beyond. The count a trial ran with is part of its fingerprint.
     #[serde(default)]
     pub threads: usize,
     /// Where results are written.
@@ -47,11 +51,34 @@ pub struct Experiment {
     #[serde(default)]
     pub train: TrainSettings,
     /// The methods to compare, each with its hyperparameters.
-    pub methods: Vec<emoshift_learn::methods::MethodConfig>,
+    pub methods: Vec<MethodEntry>,
     /// Also train with labels permuted within each source corpus (the
     /// embeddings poster's scrambled-label check) and report it beside.
     #[serde(default)]
     pub scrambled_labels: bool,
+}
+
+/// One `[[methods]]` entry: a method with its hyperparameters, and the
+/// label it goes by in tables and file names (its name by default), so that
+/// variants of one method (DANN_1, DANN_2 of the DANN paper) can run side
+/// by side.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct MethodEntry {
+    /// Label in tables and file names; the method's name when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub label: Option<String>,
+    /// The method.
+    #[serde(flatten)]
+    pub config: emoshift_learn::methods::MethodConfig,
+}
+
+impl MethodEntry {
+    /// The label it goes by.
+    pub fn label(&self) -> String {
+        self.label
+            .clone()
+            .unwrap_or_else(|| self.config.name().to_string())
+    }
 }
 
 /// Which corpora to read and how to label them.
@@ -191,8 +218,14 @@ pub struct TrainSettings {
     pub patience: usize,
     /// Draw a class first, then a file of it.
     pub class_balanced: bool,
-    /// Multiply the learning rate by this factor every `eval_every` steps.
+    /// Multiply the learning rate by this factor every `eval_every` steps
+    /// (in (0, 1]; 1 = constant).
     pub lr_decay: f64,
+    /// Validation metric for model selection and early stopping (`uar`,
+    /// `accuracy`, `macro_f1`, `auroc`); by default AUROC for the probe (the
+    /// embeddings poster stops at an AUROC plateau) and UAR for the others.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub metric: Option<emoshift_learn::train::ValMetric>,
 }
 
 impl Default for TrainSettings {
@@ -204,8 +237,17 @@ impl Default for TrainSettings {
             patience: 5,
             class_balanced: false,
             lr_decay: 1.0,
+            metric: None,
         }
     }
+}
+
+/// Longest training crop an experiment may ask for.
+const MAX_CROP_SECONDS: f32 = 30.0;
+
+/// Logical cores of this machine.
+fn available_cores() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get())
 }
 
 fn default_trials() -> usize {
@@ -318,10 +360,68 @@ impl Experiment {
         if self.methods.is_empty() {
             bail!("key `methods`: list at least one method ([[methods]] name = \"erm\")");
         }
+        let mut labels = std::collections::BTreeSet::new();
+        for m in &self.methods {
+            let label = m.label();
+            if label.is_empty() || label.contains(['/', '\\', '+']) {
+                bail!("key `methods.label` = `{label}`: must be non-empty, without slashes or `+`");
+            }
+            if !labels.insert(label.clone()) {
+                bail!(
+                    "key `methods`: two entries go by `{label}`; give each variant its own `label = \"...\"`"
+                );
+            }
+        }
         if self.train.steps == 0 || self.train.batch_size == 0 || self.train.eval_every == 0 {
             bail!("keys `train.steps`, `train.batch_size`, `train.eval_every` must be positive");
         }
+        if !(self.train.lr_decay > 0.0 && self.train.lr_decay <= 1.0) {
+            bail!(
+                "key `train.lr_decay` = {}: must be in (0, 1] (1 keeps the learning rate constant)",
+                self.train.lr_decay
+            );
+        }
+        if self.features.crop_seconds > MAX_CROP_SECONDS {
+            bail!(
+                "key `features.crop_seconds` = {}: at most {MAX_CROP_SECONDS} s (the papers train on 0.265-3 s crops; longer utterances are scored in windows of this length)",
+                self.features.crop_seconds
+            );
+        }
+        let cores = available_cores();
+        if self.threads > cores {
+            bail!(
+                "key `threads` = {}: this machine has {cores} cores; give at most {cores} (or 0 for all of them)",
+                self.threads
+            );
+        }
         Ok(())
+    }
+
+    /// The validation metric trials of `method` select and stop on.
+    pub fn val_metric(
+        &self,
+        method: &emoshift_learn::methods::MethodConfig,
+    ) -> emoshift_learn::train::ValMetric {
+        use emoshift_learn::methods::MethodConfig;
+        use emoshift_learn::train::ValMetric;
+        self.train.metric.unwrap_or(match method {
+            MethodConfig::Probe(_) => ValMetric::Auroc,
+            _ => ValMetric::Uar,
+        })
+    }
+
+    /// The thread count trials run with: `threads`, or every core for 0.
+    pub fn resolved_threads(&self) -> usize {
+        if self.threads == 0 {
+            available_cores()
+        } else {
+            self.threads
+        }
+    }
+
+    /// Frames of one training crop for features from `source`.
+    pub fn crop_frames(&self, source: &crate::feature_source::FeatureSource) -> usize {
+        ((self.features.crop_seconds * source.frames_per_second()).round() as usize).max(1)
     }
 
     /// Folder of this run's results.
@@ -364,6 +464,20 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(err.contains("rcs") && err.contains("da_mldg"), "{err}");
+        let bad_hparam = base.replace("name = \"rsc\"", "name = \"rsc\"\nfeature_dorp = 0.3");
+        let err = toml::from_str::<Experiment>(&bad_hparam)
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("feature_dorp"), "{err}");
+        let twins = format!("{base}\n[[methods]]\nname = \"erm\"\n");
+        let err = format!(
+            "{:#}",
+            toml::from_str::<Experiment>(&twins)
+                .unwrap()
+                .validate()
+                .unwrap_err()
+        );
+        assert!(err.contains("label"), "{err}");
         let mut exp: Experiment = toml::from_str(&base).unwrap();
         exp.protocol.name = OneOrMany::One("loco:ravdess,nope".into());
         let err = format!("{:#}", exp.validate().unwrap_err());

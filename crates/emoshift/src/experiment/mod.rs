@@ -3,6 +3,8 @@
 //! the records become `metrics.json`, `predictions.csv` and the report.
 
 pub mod config;
+mod fingerprint;
+pub mod plan;
 mod report;
 pub mod results;
 pub mod runner;
@@ -26,19 +28,67 @@ pub struct RunOutcome {
     pub report_html: PathBuf,
 }
 
-/// Runs (or resumes) `exp` and writes its results.
-pub fn run(exp: &Experiment) -> Result<RunOutcome> {
-    let tasks = runner::tasks(exp)?;
+/// Prints the task × method × trial grid: what runs, what is reused from
+/// an earlier run (equal fingerprint), what is recomputed because its
+/// settings changed, and what is skipped and why. Nothing is computed; the
+/// split assumes every scanned file's features can be computed.
+pub fn dry_run(exp: &Experiment) -> Result<String> {
+    let mut tasks = runner::tasks(exp)?;
     let device = emoshift_learn::runtime::select_device(&exp.device)?;
     let computer = exp.features.source(device)?;
-    let data = runner::load_data(exp, &computer, &tasks)?;
+    plan::check(exp, &tasks, &computer.source())?;
+    let scanned = runner::scan(exp, &tasks)?;
+    let missing = runner::drop_missing_targets(&mut tasks, &scanned.corpora)?;
+    let grid = runner::grid(exp, &tasks, &scanned.corpora, &computer.source())?;
+    let mut out = String::new();
+    for (task, corpus) in &missing {
+        out.push_str(&format!(
+            "task {task}: target {corpus} not found, left out\n"
+        ));
+    }
+    let mut counts = [0usize; 4];
+    for e in &grid {
+        let (what, slot) = match (&e.part, &e.status) {
+            (plan::Participation::Skip(why), _) => (format!("skip ({why})"), 3),
+            (_, runner::TrialStatus::Reuse) => ("reuse (same settings)".to_string(), 0),
+            (_, runner::TrialStatus::Stale) => ("rerun (settings changed)".to_string(), 1),
+            (_, runner::TrialStatus::New) => ("run".to_string(), 2),
+        };
+        counts[slot] += 1;
+        out.push_str(&format!(
+            "{:<28} {:<16} trial {}  {what}\n",
+            e.key.task, e.key.method, e.key.trial
+        ));
+    }
+    out.push_str(&format!(
+        "{} trials: {} reused, {} rerun, {} new, {} skipped\n",
+        grid.len(),
+        counts[0],
+        counts[1],
+        counts[2],
+        counts[3]
+    ));
+    Ok(out)
+}
+
+/// Runs (or resumes) `exp` and writes its results. Every setting is checked
+/// before any feature is computed.
+pub fn run(exp: &Experiment) -> Result<RunOutcome> {
+    let mut tasks = runner::tasks(exp)?;
+    let device = emoshift_learn::runtime::select_device(&exp.device)?;
+    let computer = exp.features.source(device)?;
+    plan::check(exp, &tasks, &computer.source())?;
     let run_dir = exp.run_dir();
     std::fs::create_dir_all(&run_dir)?;
     results::write_atomic(
         &run_dir.join("experiment.json"),
         &serde_json::to_vec_pretty(exp)?,
     )?;
-    let records = runner::run_all(exp, &data, &tasks, computer.source())?;
+    let scanned = runner::scan(exp, &tasks)?;
+    let missing_targets = runner::drop_missing_targets(&mut tasks, &scanned.corpora)?;
+    let data = runner::extract(exp, &computer, scanned)?;
+    let runner::RunResults { records, skipped } =
+        runner::run_all(exp, &data, &tasks, computer.source())?;
     let columns = tasks
         .iter()
         .flat_map(|t| {
@@ -63,6 +113,8 @@ pub fn run(exp: &Experiment) -> Result<RunOutcome> {
             records: &records,
             scan_table: &data.scan_table,
             failures: &data.failures,
+            skipped: &skipped,
+            missing_targets: &missing_targets,
         },
     )?;
     Ok(RunOutcome {
@@ -71,3 +123,5 @@ pub fn run(exp: &Experiment) -> Result<RunOutcome> {
         report_html,
     })
 }
+#[cfg(test)]
+mod tests;

@@ -15,13 +15,14 @@ use emoshift_eval::tsne::{tsne, TsneConfig};
 use emoshift_eval::Metric;
 
 use super::config::Experiment;
-use super::results::TrialRecord;
+use super::results::{Skipped, TrialRecord};
 use super::summary::Summary;
 
-/// Metrics that get a results table of their own.
+/// Metrics that get a results table of their own, UAR (the cross-corpus
+/// standard) first.
 const TABLE_METRICS: [Metric; 4] = [
-    Metric::Accuracy,
     Metric::Uar,
+    Metric::Accuracy,
     Metric::MacroF1,
     Metric::Auroc,
 ];
@@ -38,6 +39,10 @@ pub struct ReportInput<'a> {
     pub scan_table: &'a str,
     /// Files whose features failed.
     pub failures: &'a [(PathBuf, String)],
+    /// Methods left out of tasks, with the reason.
+    pub skipped: &'a [Skipped],
+    /// Target corpora the tasks name that were not found (`(task, corpus)`).
+    pub missing_targets: &'a [(String, String)],
 }
 
 /// Builds and writes the report into `dir`; returns the paths of report.md and report.html.
@@ -46,8 +51,8 @@ pub fn write_report(dir: &Path, input: &ReportInput) -> Result<(PathBuf, PathBuf
     let summary = input.summary;
     let mut report = Report::new(&format!("emoshift — {}", exp.name));
     report.paragraph(&format!(
-        "Protocol {}, features {} ({} s crops), model {}, {} trial(s) per method from seed {}, {} training steps of {} utterances per domain, device {}. \
-         Numbers are percentages, mean ± sample standard deviation over trials. Validation (model selection, early stopping) uses held-out speakers of the source corpora only.",
+        "Protocol {}, features {} ({} s crops), model {}, {} trial(s) per method from seed {}, {} training steps of {} utterances per domain, device {}, {} libtorch thread(s) \
+         (the same file with the same thread count gives the same numbers). Numbers are percentages, mean ± sample standard deviation over trials.",
         exp.protocol.name.display(),
         exp.features.describe(),
         exp.features.crop_seconds,
@@ -57,7 +62,34 @@ pub fn write_report(dir: &Path, input: &ReportInput) -> Result<(PathBuf, PathBuf
         exp.train.steps,
         exp.train.batch_size,
         exp.device,
+        exp.resolved_threads(),
     ));
+    let reused = input.records.iter().filter(|r| r.reused).count();
+    report.paragraph(&format!(
+        "{} trial(s) computed in this run, {reused} reused from an earlier run with identical settings (equal fingerprints).",
+        input.records.len() - reused
+    ));
+    report.table(inputs_table(input.records)?);
+    if !input.missing_targets.is_empty() {
+        report.subheading("Target corpora not found");
+        let items: Vec<String> = input
+            .missing_targets
+            .iter()
+            .map(|(task, corpus)| {
+                format!("task {task}: {corpus} (the task ran on the targets present)")
+            })
+            .collect();
+        report.list(&items);
+    }
+    if !input.skipped.is_empty() {
+        report.subheading("Methods left out of tasks");
+        let items: Vec<String> = input
+            .skipped
+            .iter()
+            .map(|s| format!("{} on {}: {}", s.method, s.task, s.reason))
+            .collect();
+        report.list(&items);
+    }
 
     let mut headings = summary.headings();
     let with_means = summary.columns.len() > 1;
@@ -120,6 +152,12 @@ pub fn write_report(dir: &Path, input: &ReportInput) -> Result<(PathBuf, PathBuf
         }
     }
 
+    report.heading("Loss terms");
+    report.paragraph(
+        "Mean of every logged loss term over the last tenth of training, over all tasks and trials: each ingredient of a method shows here (a term that stays 0 did not act).",
+    );
+    report.table(loss_terms_table(input.records)?);
+
     report.heading("Training");
     if let Some(task) = summary.columns.first().map(|c| c.task.clone()) {
         let first_trials: Vec<&TrialRecord> = input
@@ -133,9 +171,9 @@ pub fn write_report(dir: &Path, input: &ReportInput) -> Result<(PathBuf, PathBuf
             "loss",
         );
         let mut val = LineChart::new(
-            &format!("Source-validation UAR, task {task}, trial 0"),
+            &format!("Validation metric (the one selection uses), task {task}, trial 0"),
             "step",
-            "UAR",
+            "metric",
         );
         let (mut any_loss, mut any_val) = (false, false);
         for r in &first_trials {
@@ -154,10 +192,32 @@ pub fn write_report(dir: &Path, input: &ReportInput) -> Result<(PathBuf, PathBuf
         if any_loss {
             report.figure("Training loss (moving average over 10 steps)", &loss)?;
         }
+        for r in &first_trials {
+            if r.loss_terms.len() > 1 {
+                let mut chart = LineChart::new(
+                    &format!("{}: loss terms, task {task}, trial 0", r.key.method),
+                    "step",
+                    "value",
+                );
+                for (name, points) in &r.loss_terms {
+                    chart = chart.with_series(Series::new(name, smooth(points)));
+                }
+                report.figure(
+                    &format!(
+                        "{}: every loss term (moving average over 10 steps)",
+                        r.key.method
+                    ),
+                    &chart,
+                )?;
+            }
+        }
         if any_val {
-            report.figure("Validation UAR on held-out source speakers", &val)?;
+            report.figure(
+                "Validation metric on the held-out speakers selection uses",
+                &val,
+            )?;
         } else {
-            report.paragraph("No source corpus of this task had speakers to spare for validation; the last training step was kept.");
+            report.paragraph("No corpus of this task had speakers to spare for validation; the last training step was kept.");
         }
     }
 
@@ -198,6 +258,80 @@ pub fn write_report(dir: &Path, input: &ReportInput) -> Result<(PathBuf, PathBuf
         report.list(&items);
     }
     Ok(report.write(dir)?)
+}
+
+/// What each method was given: target use, auxiliary labels, selection.
+fn inputs_table(records: &[TrialRecord]) -> Result<Table> {
+    let mut table = Table::new(&[
+        "Method",
+        "Task",
+        "Target in training",
+        "Auxiliary labels",
+        "Model selection",
+    ])
+    .with_caption("What each method was given (from its declared needs and the task)");
+    let mut seen = std::collections::BTreeSet::new();
+    for r in records {
+        let Some(inputs) = &r.inputs else { continue };
+        if !seen.insert((r.key.method.clone(), r.key.task.clone())) {
+            continue;
+        }
+        let aux: Vec<&str> = inputs.aux_labels.iter().map(|a| a.name()).collect();
+        let metric = r
+            .selection_metric
+            .map_or("?".to_string(), |m| format!("{m:?}").to_lowercase());
+        let selection = match inputs.selection {
+            super::plan::Selection::SourceSpeakers => "source speakers",
+            super::plan::Selection::TargetSpeakers => "labelled target speakers",
+        };
+        let from = if inputs.select_from_step > 0 {
+            format!(", from step {}", inputs.select_from_step)
+        } else {
+            String::new()
+        };
+        table.push_row(vec![
+            Cell::new(r.key.method.clone()),
+            Cell::new(r.key.task.clone()),
+            Cell::new(inputs.target_use()),
+            Cell::new(if aux.is_empty() {
+                "none".to_string()
+            } else {
+                aux.join(", ")
+            }),
+            Cell::new(format!("{metric} on {selection}{from}")),
+        ])?;
+    }
+    Ok(table)
+}
+
+/// Per method, each loss term's mean over the last tenth of the steps of
+/// every trial.
+fn loss_terms_table(records: &[TrialRecord]) -> Result<Table> {
+    let mut per_method: std::collections::BTreeMap<
+        &str,
+        std::collections::BTreeMap<&str, Vec<f64>>,
+    > = Default::default();
+    for r in records {
+        for (name, points) in &r.loss_terms {
+            let tail = &points[points.len() - points.len().div_ceil(10)..];
+            let mean = tail.iter().map(|p| p.1).sum::<f64>() / tail.len().max(1) as f64;
+            per_method
+                .entry(&r.key.method)
+                .or_default()
+                .entry(name)
+                .or_default()
+                .push(mean);
+        }
+    }
+    let mut table = Table::new(&["Method", "Loss terms (mean over the last 10 % of steps)"]);
+    for (method, terms) in per_method {
+        let text: Vec<String> = terms
+            .iter()
+            .map(|(name, v)| format!("{name} {:.4}", v.iter().sum::<f64>() / v.len() as f64))
+            .collect();
+        table.push_row(vec![Cell::new(method), Cell::new(text.join(", "))])?;
+    }
+    Ok(table)
 }
 
 /// Accuracy with its 95 % bootstrap interval per method and column.

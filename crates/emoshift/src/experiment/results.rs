@@ -1,11 +1,17 @@
 //! What one finished trial leaves behind, and how a run finds its finished
 //! trials again: one JSON file per (task, method, trial), written atomically
-//! once the trial is complete, so an interrupted run resumes where it stopped.
+//! once the trial is complete and carrying the trial's fingerprint, so an
+//! interrupted run resumes where it stopped and a changed setting reruns
+//! exactly the trials it affects.
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
+use emoshift_learn::train::{TrainOutcome, ValMetric};
 use serde::{Deserialize, Serialize};
+
+use super::plan::Inputs;
 
 /// Identifies one trial of one method on one task.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -90,6 +96,17 @@ pub struct Embedding {
     pub vectors: Vec<Vec<f32>>,
 }
 
+/// A method left out of a task, and why.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Skipped {
+    /// Task name.
+    pub task: String,
+    /// Method label.
+    pub method: String,
+    /// Why it does not run there.
+    pub reason: String,
+}
+
 /// Everything one finished trial produced.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct TrialRecord {
@@ -97,22 +114,96 @@ pub struct TrialRecord {
     pub key: TrialKey,
     /// Seed the trial ran with.
     pub seed: u64,
+    /// libtorch threads it ran with.
+    #[serde(default)]
+    pub threads: usize,
+    /// Hash of everything that determined it (see `fingerprint`).
+    #[serde(default)]
+    pub fingerprint: String,
+    /// What the method was given: target use, auxiliary labels, selection.
+    #[serde(default)]
+    pub inputs: Option<Inputs>,
     /// Class names, in label order.
     pub classes: Vec<String>,
     /// Results per target corpus.
     pub targets: Vec<TargetResult>,
     /// Training loss per step.
     pub train_loss: Vec<(usize, f64)>,
-    /// Source-validation metric per evaluation.
+    /// Every named loss term per step (`ce`, `meta_test`, `gamma`, `mmd`,
+    /// `domain_corpus`, ...), so a reader can see each ingredient at work.
+    #[serde(default)]
+    pub loss_terms: BTreeMap<String, Vec<(usize, f64)>>,
+    /// The validation metric selection and early stopping used.
+    #[serde(default)]
+    pub selection_metric: Option<ValMetric>,
+    /// That metric per evaluation.
     pub val_metric: Vec<(usize, f64)>,
+    /// Step and metric of the state kept at the end, when one was selected.
+    #[serde(default)]
+    pub selected: Option<(usize, f64)>,
     /// Feature vectors of a sample of utterances (first trial only), for the embedding map.
     #[serde(default)]
     pub embedding: Option<Embedding>,
     /// Wall-clock seconds the trial took.
     pub seconds: f64,
+    /// Whether this run took the record from an earlier run (not stored).
+    #[serde(skip)]
+    pub reused: bool,
 }
 
 impl TrialRecord {
+    /// The record of a trial that just finished training with `outcome`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        key: TrialKey,
+        seed: u64,
+        threads: usize,
+        fingerprint: String,
+        inputs: Inputs,
+        classes: Vec<String>,
+        targets: Vec<TargetResult>,
+        outcome: &TrainOutcome,
+        metric: ValMetric,
+        embedding: Option<Embedding>,
+        seconds: f64,
+    ) -> Self {
+        let history = &outcome.history;
+        let mut loss_terms: BTreeMap<String, Vec<(usize, f64)>> = BTreeMap::new();
+        for s in &history.steps {
+            for (name, &value) in &s.loss.terms {
+                loss_terms
+                    .entry(name.clone())
+                    .or_default()
+                    .push((s.step, value));
+            }
+        }
+        Self {
+            key,
+            seed,
+            threads,
+            fingerprint,
+            inputs: Some(inputs),
+            classes,
+            targets,
+            train_loss: history
+                .steps
+                .iter()
+                .map(|s| (s.step, s.loss.total))
+                .collect(),
+            loss_terms,
+            selection_metric: Some(metric),
+            val_metric: history
+                .evals
+                .iter()
+                .filter_map(|e| e.metric(metric).map(|v| (e.step, v)))
+                .collect(),
+            selected: outcome.restored_best.then_some(outcome.best).flatten(),
+            embedding,
+            seconds,
+            reused: false,
+        }
+    }
+
     /// Reads a finished trial's record, if one exists and is whole.
     pub fn load(path: &Path) -> Option<Self> {
         let text = std::fs::read_to_string(path).ok()?;

@@ -1,30 +1,37 @@
 //! Runs an experiment: every task of the protocol × every method × every
 //! trial, from cached features to a saved trial record and model folder.
-//! A trial whose record already exists is not run again, so an interrupted
-//! run resumes where it stopped; within a trial the trainer's checkpoint
-//! lets training itself resume.
+//!
+//! A trial runs in stages — prepare its data (from the method's declared
+//! needs, see [`super::plan`]), build the method, train, evaluate, save.
+//! Its record carries a fingerprint of everything that determined it; a
+//! rerun reuses a record only when the fingerprint matches, so changing a
+//! setting recomputes exactly the trials it affects, and an interrupted run
+//! resumes where it stopped (the trainer's checkpoint, fingerprinted too,
+//! lets training itself resume).
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use anyhow::{bail, Context, Result};
 use emoshift_audio::{FeatureStore, Features};
-use emoshift_corpus::{LabelSet, Manifest, Protocol, Task, TaskKind, Utterance};
+use emoshift_corpus::{LabelSet, Manifest, Protocol, Task, Utterance};
 use emoshift_learn::augment::FeatureAugment;
 use emoshift_learn::batcher::{BatcherConfig, DomainBatcher};
 use emoshift_learn::data::{Dataset, Domain, Example, InputLayout};
-use emoshift_learn::methods::MethodConfig;
+use emoshift_learn::methods::{AuxLabel, DomainInfo, MethodConfig};
 use emoshift_learn::predict::{embed, predict_proba, PredictConfig, WindowConfig};
-use emoshift_learn::train::{train, TrainConfig};
-use emoshift_learn::{models, runtime};
+use emoshift_learn::train::{train, TrainConfig, TrainOutcome};
+use emoshift_learn::{models, runtime, Method};
 use rand::seq::SliceRandom;
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 use tch::Device;
 
 use super::config::Experiment;
-use super::results::{Embedding, Prediction, TargetResult, TrialKey, TrialRecord};
+use super::fingerprint::fingerprint;
+use super::plan::{participation, Inputs, Participation, Selection};
+use super::results::{Embedding, Prediction, Skipped, TargetResult, TrialKey, TrialRecord};
 use super::split::{split_task, Labelled, TaskData};
 use crate::feature_source::{FeatureComputer, FeatureSource};
 use crate::model_dir::{self, ModelConfig};
@@ -32,6 +39,14 @@ use crate::normalize::BinNorm;
 
 /// Most points of the embedding map stored per trial.
 const EMBEDDING_POINTS: usize = 600;
+
+/// The corpora a run found, before any feature is computed.
+pub struct Scanned {
+    /// Usable utterances by corpus name (only the corpora the tasks name).
+    pub corpora: BTreeMap<String, Vec<Utterance>>,
+    /// The scan table, for the report.
+    pub scan_table: String,
+}
 
 /// Everything loaded once per run: utterances by corpus and their features.
 pub struct RunData {
@@ -67,8 +82,9 @@ pub fn tasks(exp: &Experiment) -> Result<Vec<Task>> {
     Ok(tasks)
 }
 
-/// Scans the corpora, reads manifests and computes (or reuses) features.
-pub fn load_data(exp: &Experiment, computer: &FeatureComputer, tasks: &[Task]) -> Result<RunData> {
+/// Scans the corpus folders and reads the manifests, keeping the corpora
+/// the tasks name.
+pub fn scan(exp: &Experiment, tasks: &[Task]) -> Result<Scanned> {
     let scans = emoshift_corpus::scan_dirs(&exp.data.roots)?;
     let scan_table = emoshift_corpus::render_table(&scans);
     let mut corpora: BTreeMap<String, Vec<Utterance>> = BTreeMap::new();
@@ -80,11 +96,65 @@ pub fn load_data(exp: &Experiment, computer: &FeatureComputer, tasks: &[Task]) -
             corpora.entry(utt.corpus.clone()).or_default().push(utt);
         }
     }
-    let needed: Vec<&String> = tasks
+    let needed: BTreeSet<&String> = tasks
         .iter()
         .flat_map(|t| t.train_corpora.iter().chain(&t.target_corpora))
         .collect();
-    corpora.retain(|name, _| needed.contains(&name));
+    corpora.retain(|name, _| needed.contains(name));
+    Ok(Scanned {
+        corpora,
+        scan_table,
+    })
+}
+
+/// Drops the target corpora the scan did not find from each task, with a
+/// warning, and returns what was dropped (`(task, corpus)`). A missing
+/// training corpus, or a task left without any target, is an error.
+pub fn drop_missing_targets(
+    tasks: &mut [Task],
+    found: &BTreeMap<String, Vec<Utterance>>,
+) -> Result<Vec<(String, String)>> {
+    let found_list = || found.keys().cloned().collect::<Vec<_>>().join(", ");
+    let mut dropped = Vec::new();
+    for task in tasks.iter_mut() {
+        if let Some(missing) = task.train_corpora.iter().find(|c| !found.contains_key(*c)) {
+            bail!(
+                "task `{}` trains on corpus `{missing}`, which was not found (found: {})",
+                task.name,
+                found_list()
+            );
+        }
+        let (present, missing): (Vec<String>, Vec<String>) = task
+            .target_corpora
+            .drain(..)
+            .partition(|c| found.contains_key(c));
+        if present.is_empty() {
+            bail!(
+                "task `{}`: none of its target corpora ({}) was found (found: {})",
+                task.name,
+                missing.join(", "),
+                found_list()
+            );
+        }
+        for corpus in missing {
+            tracing::warn!(
+                "task `{}`: target corpus `{corpus}` was not found; the task runs on the targets present",
+                task.name
+            );
+            dropped.push((task.name.clone(), corpus));
+        }
+        task.target_corpora = present;
+    }
+    Ok(dropped)
+}
+
+/// Computes (or reuses) the features of every scanned utterance; utterances
+/// whose audio cannot be read are left out and listed.
+pub fn extract(exp: &Experiment, computer: &FeatureComputer, scanned: Scanned) -> Result<RunData> {
+    let Scanned {
+        mut corpora,
+        scan_table,
+    } = scanned;
     let paths: Vec<PathBuf> = corpora.values().flatten().map(|u| u.path.clone()).collect();
     let store = FeatureStore::open(&exp.cache_dir)?;
     let source = computer.source();
@@ -124,16 +194,16 @@ pub struct MethodRun {
 /// when the experiment asks for the check.
 pub fn method_runs(exp: &Experiment) -> Vec<MethodRun> {
     let mut runs = Vec::new();
-    for cfg in &exp.methods {
+    for entry in &exp.methods {
         runs.push(MethodRun {
-            label: cfg.name().to_string(),
-            config: cfg.clone(),
+            label: entry.label(),
+            config: entry.config.clone(),
             scrambled: false,
         });
         if exp.scrambled_labels {
             runs.push(MethodRun {
-                label: format!("{}+scrambled", cfg.name()),
-                config: cfg.clone(),
+                label: format!("{}+scrambled", entry.label()),
+                config: entry.config.clone(),
                 scrambled: true,
             });
         }
@@ -141,19 +211,102 @@ pub fn method_runs(exp: &Experiment) -> Vec<MethodRun> {
     runs
 }
 
-/// Runs every trial not yet recorded; returns all records, finished earlier or now.
+/// What will happen to one trial of the grid.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TrialStatus {
+    /// A record with the same fingerprint exists and is reused.
+    Reuse,
+    /// A record exists but was made with other settings; it is recomputed.
+    Stale,
+    /// No record yet.
+    New,
+}
+
+/// One cell of the task × method × trial grid.
+pub struct GridEntry {
+    /// Which trial.
+    pub key: TrialKey,
+    /// What the method gets, or why it is skipped.
+    pub part: Participation,
+    /// The trial's fingerprint (empty when skipped).
+    pub fingerprint: String,
+    /// Whether it will be reused, recomputed or computed.
+    pub status: TrialStatus,
+    /// The stored record, when it is reused.
+    pub stored: Option<TrialRecord>,
+}
+
+/// The whole grid with each trial's fingerprint and status, from the
+/// corpora in `corpora` (before or after extraction).
+pub fn grid(
+    exp: &Experiment,
+    tasks: &[Task],
+    corpora: &BTreeMap<String, Vec<Utterance>>,
+    source: &FeatureSource,
+) -> Result<Vec<GridEntry>> {
+    let run_dir = exp.run_dir();
+    let layout = exp.model.input_layout();
+    let mut out = Vec::new();
+    for task in tasks {
+        let labels = LabelSet::by_name(&task.label_set)?;
+        let split = split_task(task, &labels, corpora, exp.data.val_fraction, exp.seed)?;
+        for method in method_runs(exp) {
+            let part = participation(task, &labels, &method.config, layout);
+            for trial in 0..exp.trials {
+                let key = TrialKey {
+                    task: task.name.clone(),
+                    method: method.label.clone(),
+                    trial,
+                };
+                let (fingerprint, status, stored) = match &part {
+                    Participation::Skip(_) => (String::new(), TrialStatus::New, None),
+                    Participation::Run(inputs) => {
+                        let fp = fingerprint(
+                            exp, task, &labels, &split, source, &method, inputs, trial,
+                        )?;
+                        match TrialRecord::load(&key.record_path(&run_dir)) {
+                            Some(r) if r.fingerprint == fp => (fp, TrialStatus::Reuse, Some(r)),
+                            Some(_) => (fp, TrialStatus::Stale, None),
+                            None => (fp, TrialStatus::New, None),
+                        }
+                    }
+                };
+                out.push(GridEntry {
+                    key,
+                    part: part.clone(),
+                    fingerprint,
+                    status,
+                    stored,
+                });
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// What [`run_all`] produced: every record (reused or new) and every skip.
+pub struct RunResults {
+    /// Trial records, in grid order.
+    pub records: Vec<TrialRecord>,
+    /// Method entries left out of a task, with the reason.
+    pub skipped: Vec<Skipped>,
+}
+
+/// Runs every trial whose record is missing or stale; returns all records.
 pub fn run_all(
     exp: &Experiment,
     data: &RunData,
     tasks: &[Task],
     source: FeatureSource,
-) -> Result<Vec<TrialRecord>> {
+) -> Result<RunResults> {
     let device = runtime::select_device(&exp.device)?;
     let run_dir = exp.run_dir();
-    let mut records = Vec::new();
+    let entries = grid(exp, tasks, &data.corpora, &source)?;
     let methods = method_runs(exp);
-    let total = tasks.len() * methods.len() * exp.trials;
-    let mut done = 0;
+    let total = entries.len();
+    let mut records = Vec::new();
+    let mut skipped = Vec::new();
+    let mut entries = entries.into_iter().enumerate().peekable();
     for task in tasks {
         let labels = LabelSet::by_name(&task.label_set)?;
         let split = split_task(
@@ -164,37 +317,51 @@ pub fn run_all(
             exp.seed,
         )?;
         for method in &methods {
-            if is_transfer(&method.config) && !matches!(task.kind, TaskKind::Transfer { .. }) {
-                tracing::info!(
-                    "{} / {}: skipped (a transfer method needs a transfer task)",
-                    task.name,
-                    method.label
-                );
-                done += exp.trials;
-                continue;
-            }
-            for trial in 0..exp.trials {
-                done += 1;
-                let key = TrialKey {
-                    task: task.name.clone(),
-                    method: method.label.clone(),
-                    trial,
+            for _ in 0..exp.trials {
+                let (done, entry) = entries.next().expect("one grid entry per trial");
+                let done = done + 1;
+                let key = entry.key;
+                let inputs = match entry.part {
+                    Participation::Skip(reason) => {
+                        if key.trial == 0 {
+                            tracing::info!("{} / {}: skipped ({reason})", task.name, method.label);
+                            skipped.push(Skipped {
+                                task: task.name.clone(),
+                                method: method.label.clone(),
+                                reason,
+                            });
+                        }
+                        continue;
+                    }
+                    Participation::Run(inputs) => inputs,
                 };
                 let path = key.record_path(&run_dir);
-                if let Some(record) = TrialRecord::load(&path) {
+                if let Some(mut record) = entry.stored {
                     tracing::info!(
-                        "[{done}/{total}] {} / {} / trial {trial}: done earlier, reused",
+                        "[{done}/{total}] {} / {} / trial {}: same settings as before, reused",
                         task.name,
-                        method.label
+                        method.label,
+                        key.trial
                     );
+                    record.reused = true;
                     records.push(record);
                     continue;
                 }
-                tracing::info!(
-                    "[{done}/{total}] {} / {} / trial {trial}",
-                    task.name,
-                    method.label
-                );
+                if entry.status == TrialStatus::Stale {
+                    tracing::info!(
+                        "[{done}/{total}] {} / {} / trial {}: settings changed since the stored record, recomputing",
+                        task.name,
+                        method.label,
+                        key.trial
+                    );
+                } else {
+                    tracing::info!(
+                        "[{done}/{total}] {} / {} / trial {}",
+                        task.name,
+                        method.label,
+                        key.trial
+                    );
+                }
                 let ctx = TrialContext {
                     exp,
                     source: &source,
@@ -205,18 +372,20 @@ pub fn run_all(
                     data,
                     run_dir: &run_dir,
                 };
-                let record = run_trial(&ctx, method, key).with_context(|| {
-                    format!(
-                        "task `{}`, method `{}`, trial {trial}",
-                        task.name, method.label
-                    )
-                })?;
+                let trial = key.trial;
+                let record = run_trial(&ctx, method, &inputs, key, entry.fingerprint)
+                    .with_context(|| {
+                        format!(
+                            "task `{}`, method `{}`, trial {trial}",
+                            task.name, method.label
+                        )
+                    })?;
                 record.save(&path)?;
                 records.push(record);
             }
         }
     }
-    Ok(records)
+    Ok(RunResults { records, skipped })
 }
 
 struct TrialContext<'a> {
@@ -230,9 +399,73 @@ struct TrialContext<'a> {
     run_dir: &'a Path,
 }
 
-fn examples(part: &Labelled, data: &RunData, norm: &BinNorm) -> Vec<Example> {
+/// A trial's training and validation sets.
+struct TrialData {
+    train: Dataset,
+    val: Option<Dataset>,
+    norm: BinNorm,
+}
+
+/// Vocabularies of the auxiliary labels over the training utterances.
+type AuxVocab = BTreeMap<AuxLabel, BTreeMap<String, usize>>;
+
+/// The value of an auxiliary label of `u`, or why it has none.
+fn aux_value(u: &Utterance, label: AuxLabel) -> Result<String> {
+    Ok(match label {
+        AuxLabel::Gender => match u.gender {
+            Some(g) => format!("{g:?}"),
+            None => bail!(
+                "{}: corpus `{}` gives no gender for utterance `{}`, and a `gender` head needs it",
+                u.path.display(),
+                u.corpus,
+                u.id
+            ),
+        },
+        AuxLabel::Language => u.language.clone(),
+        AuxLabel::Speaker => format!("{}/{}", u.corpus, u.speaker),
+    })
+}
+
+fn aux_vocab(labels: &[AuxLabel], utts: &[&Utterance]) -> Result<AuxVocab> {
+    let mut vocab = AuxVocab::new();
+    for &label in labels {
+        let mut values = BTreeSet::new();
+        for u in utts {
+            values.insert(aux_value(u, label)?);
+        }
+        vocab.insert(
+            label,
+            values
+                .into_iter()
+                .enumerate()
+                .map(|(i, v)| (v, i))
+                .collect(),
+        );
+    }
+    Ok(vocab)
+}
+
+/// Examples of `part`: labelled ones carry their class, unlabelled ones a
+/// placeholder 0 (the target's labels are never read for them).
+fn examples(
+    part: &Labelled,
+    data: &RunData,
+    norm: &BinNorm,
+    labelled: bool,
+    vocab: &AuxVocab,
+) -> Result<Vec<Example>> {
     part.iter()
-        .map(|(u, label)| Example::new(norm.apply(&data.features[&u.path]), *label))
+        .map(|(u, label)| {
+            let mut ex = Example::new(
+                norm.apply(&data.features[&u.path]),
+                if labelled { *label } else { 0 },
+            );
+            for (aux, values) in vocab {
+                ex.aux
+                    .insert(aux.name().to_string(), values[&aux_value(u, *aux)?]);
+            }
+            Ok(ex)
+        })
         .collect()
 }
 
@@ -245,16 +478,15 @@ fn scramble(examples: &mut [Example], rng: &mut ChaCha8Rng) {
     }
 }
 
-fn is_transfer(cfg: &MethodConfig) -> bool {
-    matches!(cfg, MethodConfig::MmdTransfer(_))
-}
-
-fn run_trial(ctx: &TrialContext, method_run: &MethodRun, key: TrialKey) -> Result<TrialRecord> {
-    let start = Instant::now();
-    let exp = ctx.exp;
-    let seed = exp.seed + key.trial as u64;
+/// Stage 1: the training domains (sources, then the targets the method
+/// uses) and the validation set the method's selection rule names.
+fn prepare_data(
+    ctx: &TrialContext,
+    method_run: &MethodRun,
+    inputs: &Inputs,
+    rng: &mut ChaCha8Rng,
+) -> Result<TrialData> {
     let n_classes = ctx.labels.num_classes();
-    let mut rng = ChaCha8Rng::seed_from_u64(seed ^ 0x5C4A_3B1E);
     let norm = BinNorm::fit(
         ctx.split
             .sources
@@ -263,79 +495,133 @@ fn run_trial(ctx: &TrialContext, method_run: &MethodRun, key: TrialKey) -> Resul
             .map(|(u, _)| &ctx.data.features[&u.path]),
     )
     .context("no training utterances to fit the feature standardisation on")?;
-
-    let mut domains: Vec<Domain> = ctx
+    let training_utts: Vec<&Utterance> = ctx
         .split
         .sources
         .iter()
-        .map(|s| Domain {
-            name: s.corpus.clone(),
-            examples: examples(&s.train, ctx.data, &norm),
-        })
+        .flat_map(|s| &s.train)
+        .chain(
+            ctx.split
+                .targets
+                .iter()
+                .filter(|_| inputs.target_audio)
+                .flat_map(|t| &t.adapt),
+        )
+        .map(|(u, _)| *u)
         .collect();
-    if method_run.scrambled {
-        for d in &mut domains {
-            scramble(&mut d.examples, &mut rng);
+    let vocab = aux_vocab(&inputs.aux_labels, &training_utts)?;
+    let mut domains = Vec::new();
+    for s in &ctx.split.sources {
+        let mut ex = examples(&s.train, ctx.data, &norm, true, &vocab)?;
+        if method_run.scrambled {
+            scramble(&mut ex, rng);
+        }
+        domains.push(Domain::labelled(s.corpus.clone(), ex));
+    }
+    if inputs.target_audio {
+        for t in &ctx.split.targets {
+            if t.adapt.is_empty() {
+                bail!(
+                    "method `{}` adapts on target `{}`, and task `{}` leaves no target audio to adapt on",
+                    method_run.label,
+                    t.corpus,
+                    ctx.task.name
+                );
+            }
+            let ex = examples(&t.adapt, ctx.data, &norm, inputs.target_labels, &vocab)?;
+            domains.push(if inputs.target_labels {
+                Domain::labelled(t.corpus.clone(), ex)
+            } else {
+                Domain::unlabelled(t.corpus.clone(), ex)
+            });
         }
     }
-    if is_transfer(&method_run.config) {
-        let target_labelled = matches!(
-            ctx.task.kind,
-            TaskKind::Transfer {
-                target_labelled: true
-            }
-        );
-        let adapt: Vec<Example> = ctx
+    let train = Dataset::new(domains, n_classes)?;
+    let no_aux = AuxVocab::new();
+    let val_domains: Vec<Domain> = match inputs.selection {
+        Selection::SourceSpeakers => ctx
+            .split
+            .sources
+            .iter()
+            .filter(|s| !s.val.is_empty())
+            .map(|s| {
+                Ok(Domain::labelled(
+                    s.corpus.clone(),
+                    examples(&s.val, ctx.data, &norm, true, &no_aux)?,
+                ))
+            })
+            .collect::<Result<_>>()?,
+        Selection::TargetSpeakers => ctx
             .split
             .targets
             .iter()
-            .flat_map(|t| examples(&t.adapt, ctx.data, &norm))
-            .collect();
-        if adapt.is_empty() {
-            bail!(
-                "method `mmd_transfer` needs a transfer task (target data to adapt on); task `{}` has none",
-                ctx.task.name
-            );
-        }
-        if !target_labelled {
-            tracing::info!("target labels are not used by this task (unsupervised transfer)");
-        }
-        domains.push(Domain {
-            name: "target".into(),
-            examples: adapt,
-        });
-    }
-    let train_set = Dataset::new(domains, n_classes)?;
-    let val_domains: Vec<Domain> = ctx
-        .split
-        .sources
-        .iter()
-        .filter(|s| !s.val.is_empty())
-        .map(|s| Domain {
-            name: s.corpus.clone(),
-            examples: examples(&s.val, ctx.data, &norm),
-        })
-        .collect();
-    let val_set = if val_domains.is_empty() {
+            .filter(|t| !t.val.is_empty())
+            .map(|t| {
+                Ok(Domain::labelled(
+                    t.corpus.clone(),
+                    examples(&t.val, ctx.data, &norm, true, &no_aux)?,
+                ))
+            })
+            .collect::<Result<_>>()?,
+    };
+    let val = if val_domains.is_empty() {
         None
     } else {
         Some(Dataset::new(val_domains, n_classes)?)
     };
+    Ok(TrialData { train, val, norm })
+}
 
-    let crop_frames =
-        ((exp.features.crop_seconds * ctx.source.frames_per_second()).round() as usize).max(1);
-    let layout: InputLayout = exp.model.input_layout();
-    runtime::configure(seed, (exp.threads > 0).then_some(exp.threads))?;
-    let in_shape = layout.example_shape(ctx.source.n_bins(), crop_frames);
-    let model = models::build(&exp.model, &in_shape, n_classes, ctx.device)?;
-    let mut method =
-        emoshift_learn::methods::build(&method_run.config, model, train_set.domains().len())?;
+/// Stage 2: the network and the method around it.
+fn build_method(
+    ctx: &TrialContext,
+    method_run: &MethodRun,
+    data: &TrialData,
+    crop_frames: usize,
+) -> Result<Box<dyn Method>> {
+    let in_shape = ctx
+        .exp
+        .model
+        .input_layout()
+        .example_shape(ctx.source.n_bins(), crop_frames);
+    let model = models::build(
+        &ctx.exp.model,
+        &in_shape,
+        ctx.labels.num_classes(),
+        ctx.device,
+    )?;
+    let domains = DomainInfo {
+        num_domains: data.train.domains().len(),
+        aux_classes: data.train.aux_classes().clone(),
+    };
+    Ok(emoshift_learn::methods::build(
+        &method_run.config,
+        model,
+        domains,
+    )?)
+}
+
+/// Stage 3: training, with selection and stopping as the inputs say.
+#[allow(clippy::too_many_arguments)]
+fn train_method(
+    ctx: &TrialContext,
+    method_run: &MethodRun,
+    method: &mut dyn Method,
+    data: &TrialData,
+    inputs: &Inputs,
+    layout: InputLayout,
+    crop_frames: usize,
+    seed: u64,
+    key: &TrialKey,
+    fingerprint: &str,
+) -> Result<TrainOutcome> {
+    let exp = ctx.exp;
     let batcher_cfg = BatcherConfig {
         batch_size: exp.train.batch_size,
         class_balanced: exp.train.class_balanced,
         crop_frames: Some(crop_frames),
     };
-    let mut batcher = DomainBatcher::new(&train_set, batcher_cfg, layout, seed, ctx.device)?;
+    let mut batcher = DomainBatcher::new(&data.train, batcher_cfg, layout, seed, ctx.device)?;
     if let Some(augment) = &exp.features.augment {
         let cfg = emoshift_audio::augment::AugmentConfig {
             features: augment.clone(),
@@ -343,31 +629,30 @@ fn run_trial(ctx: &TrialContext, method_run: &MethodRun, key: TrialKey) -> Resul
         };
         batcher = batcher.with_augment(Box::new(FeatureAugment::new(cfg)?));
     }
-    let model_dir = key.model_dir(ctx.run_dir);
     let train_cfg = TrainConfig {
         steps: Some(exp.train.steps),
         eval_every: Some(exp.train.eval_every),
         patience: (exp.train.patience > 0).then_some(exp.train.patience),
         lr_decay: (exp.train.lr_decay < 1.0).then_some(exp.train.lr_decay),
-        checkpoint: Some(model_dir.join("checkpoint.safetensors")),
+        metric: exp.val_metric(&method_run.config),
+        select_from_step: inputs.select_from_step,
+        checkpoint: Some(key.model_dir(ctx.run_dir).join("checkpoint.safetensors")),
+        fingerprint: Some(fingerprint.to_string()),
         resume: true,
         seed,
         progress: true,
         ..TrainConfig::default()
     };
-    let outcome = train(method.as_mut(), &batcher, val_set.as_ref(), &train_cfg)?;
+    Ok(train(method, &batcher, data.val.as_ref(), &train_cfg)?)
+}
 
-    let window = WindowConfig {
-        frames: crop_frames,
-        hop: (crop_frames / 2).max(1),
-        aggregation: Default::default(),
-    };
-    let predict_cfg = PredictConfig {
-        layout,
-        window: Some(window),
-        batch_size: 64,
-        device: ctx.device,
-    };
+/// Stage 4: scores on every target corpus's test part.
+fn evaluate(
+    ctx: &TrialContext,
+    method: &dyn Method,
+    norm: &BinNorm,
+    predict_cfg: &PredictConfig,
+) -> Result<Vec<TargetResult>> {
     let classes = ctx.labels.class_names();
     let mut targets = Vec::new();
     for target in &ctx.split.targets {
@@ -377,7 +662,7 @@ fn run_trial(ctx: &TrialContext, method_run: &MethodRun, key: TrialKey) -> Resul
             .map(|(u, _)| norm.apply(&ctx.data.features[&u.path]))
             .collect();
         let feats: Vec<&Features> = normed.iter().collect();
-        let probs = predict_proba(method.as_ref(), &feats, &predict_cfg)?;
+        let probs = predict_proba(method, &feats, predict_cfg)?;
         let y: Vec<usize> = target.test.iter().map(|(_, l)| *l).collect();
         let metrics = emoshift_eval::metrics::evaluate(&y, &probs, &classes)?;
         let predictions = target
@@ -398,54 +683,96 @@ fn run_trial(ctx: &TrialContext, method_run: &MethodRun, key: TrialKey) -> Resul
             predictions,
         });
     }
+    Ok(targets)
+}
+
+fn run_trial(
+    ctx: &TrialContext,
+    method_run: &MethodRun,
+    inputs: &Inputs,
+    key: TrialKey,
+    fingerprint: String,
+) -> Result<TrialRecord> {
+    let start = Instant::now();
+    let exp = ctx.exp;
+    let seed = exp.seed + key.trial as u64;
+    let threads = exp.resolved_threads();
+    let mut rng = ChaCha8Rng::seed_from_u64(seed ^ 0x5C4A_3B1E);
+    let data = prepare_data(ctx, method_run, inputs, &mut rng)?;
+    let crop_frames = exp.crop_frames(ctx.source);
+    let model_layout = exp.model.input_layout();
+    let layout = method_run.config.needs().batch_layout(model_layout);
+    runtime::configure(seed, Some(threads))?;
+    let mut method = build_method(ctx, method_run, &data, crop_frames)?;
+    let outcome = train_method(
+        ctx,
+        method_run,
+        method.as_mut(),
+        &data,
+        inputs,
+        layout,
+        crop_frames,
+        seed,
+        &key,
+        &fingerprint,
+    )?;
+    let predict_cfg = PredictConfig {
+        layout,
+        window: Some(WindowConfig {
+            frames: crop_frames,
+            hop: (crop_frames / 2).max(1),
+            aggregation: Default::default(),
+        }),
+        batch_size: 64,
+        device: ctx.device,
+    };
+    let targets = evaluate(ctx, method.as_ref(), &data.norm, &predict_cfg)?;
     let embedding = if key.trial == 0 && !method_run.scrambled {
         Some(embedding_sample(
             ctx,
             method.as_ref(),
             &predict_cfg,
-            &norm,
+            &data.norm,
             &mut rng,
         )?)
     } else {
         None
     };
-
+    let classes = ctx.labels.class_names();
     model_dir::save(
-        &model_dir,
+        &key.model_dir(ctx.run_dir),
         &ModelConfig {
             model: exp.model.clone(),
             classes: classes.clone(),
             label_set: ctx.labels.name.clone(),
             features: ctx.source.clone(),
-            layout,
+            layout: model_layout,
             window_frames: crop_frames,
-            normalization: norm,
+            normalization: data.norm,
             method: method_run.label.clone(),
         },
         method.model(),
     )?;
-    let history = outcome.history;
-    Ok(TrialRecord {
+    Ok(TrialRecord::new(
         key,
         seed,
+        threads,
+        fingerprint,
+        inputs.clone(),
         classes,
         targets,
-        train_loss: history
-            .steps
-            .iter()
-            .map(|s| (s.step, s.loss.total))
-            .collect(),
-        val_metric: history.evals.iter().map(|e| (e.step, e.uar)).collect(),
+        &outcome,
+        exp.val_metric(&method_run.config),
         embedding,
-        seconds: start.elapsed().as_secs_f64(),
-    })
+        start.elapsed().as_secs_f64(),
+    ))
 }
 
 /// Feature vectors of a sample of source-validation and target-test
 /// utterances, for the embedding map.
 fn embedding_sample(
     ctx: &TrialContext,
-    method: &dyn emoshift_learn::Method,
+    method: &dyn Method,
     cfg: &PredictConfig,
     norm: &BinNorm,
     rng: &mut ChaCha8Rng,

@@ -1,7 +1,10 @@
 //! Turns a protocol task into the utterances each role sees: per source
-//! corpus a training and a validation part (speaker-independent, source data
-//! only — the target never selects a model), per target corpus the test part
-//! and, for transfer tasks, the adaptation part. A corpus that ships its own
+//! corpus a training and a validation part (speaker-independent), per target
+//! corpus the test part and, for transfer tasks, the adaptation part (other
+//! speakers than the test part; for an unlabelled transfer task evaluated on
+//! the whole target, the whole target's audio — transductive adaptation) and
+//! a validation part (the labelled target's held-out speakers, for
+//! supervised transfer only; no other task lets the target select a model). A corpus that ships its own
 //! partition (MSP-Podcast's Train/Development/Test1, or a manifest's `split`
 //! values) is split by it instead of by the task's ratios.
 
@@ -30,8 +33,11 @@ pub struct TargetPart<'a> {
     pub corpus: String,
     /// Utterances the model is evaluated on.
     pub test: Labelled<'a>,
-    /// Utterances a transfer method may adapt on (other speakers than `test`).
+    /// Utterances a transfer method may adapt on.
     pub adapt: Labelled<'a>,
+    /// Held-out target speakers for model selection in labelled transfer
+    /// (empty for every other kind of task).
+    pub val: Labelled<'a>,
 }
 
 /// A task's data, split.
@@ -92,21 +98,11 @@ pub fn split_task<'a>(
     for name in &task.train_corpora {
         let utts = labelled(name)?;
         let split = three_way(&task.name, name, &utts, ratios, seed)?;
-        let mut train = split.train;
-        let mut val = split.val;
-        if val.is_empty() && val_fraction > 0.0 {
-            let part: Vec<&Utterance> = train.iter().map(|&i| utts[i]).collect();
-            match speaker_split(&part, Ratios::new(1.0 - val_fraction, val_fraction, 0.0), seed) {
-                Ok(inner) => {
-                    val = inner.val.iter().map(|&i| train[i]).collect();
-                    train = inner.train.iter().map(|&i| train[i]).collect();
-                }
-                Err(err) => tracing::warn!(
-                    "task `{}`: corpus `{name}` keeps all its speakers for training, none for validation ({err})",
-                    task.name
-                ),
-            }
-        }
+        let (train, val) = if split.val.is_empty() {
+            hold_out(task, name, &utts, split.train, val_fraction, seed)
+        } else {
+            (split.train, split.val)
+        };
         if train.is_empty() {
             bail!(
                 "task `{}`: corpus `{name}` has no training speakers left",
@@ -123,15 +119,42 @@ pub fn split_task<'a>(
     let mut targets = Vec::new();
     for name in &task.target_corpora {
         let utts = labelled(name)?;
-        let (test, adapt) = match task.split {
-            SplitSpec::WholeTarget { .. } => ((0..utts.len()).collect::<Vec<_>>(), Vec::new()),
-            SplitSpec::PerCorpus { ratios } => {
-                let split = three_way(&task.name, name, &utts, ratios, seed)?;
-                let adapt = match task.kind {
-                    TaskKind::Transfer { .. } => split.train,
-                    _ => Vec::new(),
+        let (test, adapt, val) = match (task.split, task.kind) {
+            (SplitSpec::WholeTarget { .. }, TaskKind::Transfer { target_labelled }) => {
+                let all: Vec<usize> = (0..utts.len()).collect();
+                // Labels of the test set must never train: a labelled task
+                // evaluated on the whole target has nothing to adapt on.
+                let adapt = if target_labelled {
+                    Vec::new()
+                } else {
+                    all.clone()
                 };
-                (split.test, adapt)
+                (all, adapt, Vec::new())
+            }
+            (SplitSpec::WholeTarget { .. }, _) => {
+                ((0..utts.len()).collect(), Vec::new(), Vec::new())
+            }
+            (SplitSpec::PerCorpus { ratios }, kind) => {
+                let split = three_way(&task.name, name, &utts, ratios, seed)?;
+                match kind {
+                    TaskKind::Transfer {
+                        target_labelled: true,
+                    } if split.val.is_empty() => {
+                        let (adapt, val) =
+                            hold_out(task, name, &utts, split.train, val_fraction, seed);
+                        (split.test, adapt, val)
+                    }
+                    TaskKind::Transfer { target_labelled } => (
+                        split.test,
+                        split.train,
+                        if target_labelled {
+                            split.val
+                        } else {
+                            Vec::new()
+                        },
+                    ),
+                    _ => (split.test, Vec::new(), Vec::new()),
+                }
             }
         };
         if test.is_empty() {
@@ -141,9 +164,44 @@ pub fn split_task<'a>(
             corpus: name.clone(),
             test: with_labels(&utts, &test),
             adapt: with_labels(&utts, &adapt),
+            val: with_labels(&utts, &val),
         });
     }
     Ok(TaskData { sources, targets })
+}
+
+/// Holds `val_fraction` of the speakers of the `train` positions out for
+/// validation; returns the remaining training positions and the held-out
+/// ones (none, with a warning, when the corpus has too few speakers).
+fn hold_out(
+    task: &Task,
+    corpus: &str,
+    utts: &[&Utterance],
+    train: Vec<usize>,
+    val_fraction: f64,
+    seed: u64,
+) -> (Vec<usize>, Vec<usize>) {
+    if val_fraction <= 0.0 {
+        return (train, Vec::new());
+    }
+    let part: Vec<&Utterance> = train.iter().map(|&i| utts[i]).collect();
+    match speaker_split(
+        &part,
+        Ratios::new(1.0 - val_fraction, val_fraction, 0.0),
+        seed,
+    ) {
+        Ok(inner) => (
+            inner.train.iter().map(|&i| train[i]).collect(),
+            inner.val.iter().map(|&i| train[i]).collect(),
+        ),
+        Err(err) => {
+            tracing::warn!(
+                "task `{}`: corpus `{corpus}` keeps all its speakers for training, none for validation ({err})",
+                task.name
+            );
+            (train, Vec::new())
+        }
+    }
 }
 
 /// The train/val/test positions of one corpus's utterances: its own

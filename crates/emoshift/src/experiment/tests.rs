@@ -1,0 +1,382 @@
+//! Tests that fail if a path of the engine silently drops what a method
+//! needs, leaks a target label or reuses a stale result. They run the
+//! runner on in-memory corpora whose features are generated (a class- and
+//! corpus-dependent level plus noise), so no audio is decoded.
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::{Path, PathBuf};
+
+use emoshift_audio::Features;
+use emoshift_corpus::{Emotion, Gender, LabelSet, Utterance};
+use rand::{RngExt, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+
+use super::config::Experiment;
+use super::results::TrialRecord;
+use super::runner::{self, RunData};
+use super::split::split_task;
+use crate::feature_source::FeatureSource;
+
+const SOURCE: &str = "da_mldg";
+
+/// `speakers` speakers of `corpus`, each saying every emotion `per` times.
+fn corpus(
+    name: &str,
+    language: &str,
+    speakers: usize,
+    emotions: &[Emotion],
+    per: usize,
+) -> Vec<Utterance> {
+    let mut out = Vec::new();
+    for s in 0..speakers {
+        for (k, e) in emotions.iter().enumerate() {
+            for r in 0..per {
+                let id = format!("{name}_s{s}_{k}_{r}");
+                out.push(Utterance::new(
+                    name,
+                    language,
+                    id.clone(),
+                    PathBuf::from(format!("/mem/{id}.wav")),
+                    format!("spk{s}"),
+                    Some(if s % 2 == 0 {
+                        Gender::Female
+                    } else {
+                        Gender::Male
+                    }),
+                    e.name(),
+                    Some(*e),
+                ));
+            }
+        }
+    }
+    out
+}
+
+/// Features whose level depends on the emotion and the corpus.
+fn features(corpora: &BTreeMap<String, Vec<Utterance>>) -> HashMap<PathBuf, Features> {
+    let source = FeatureSource::preset(SOURCE).unwrap();
+    let n_bins = source.n_bins();
+    let mut rng = ChaCha8Rng::seed_from_u64(5);
+    let mut out = HashMap::new();
+    for (c, utts) in corpora.values().enumerate() {
+        for u in utts {
+            let class = u.emotion.map_or(0, |e| e as usize) as f32;
+            let n_frames = 40;
+            let data = (0..n_bins * n_frames)
+                .map(|i| {
+                    let bin = (i / n_frames) as f32 / n_bins as f32;
+                    class * bin + c as f32 * 0.5 + rng.random_range(-1.0f32..1.0)
+                })
+                .collect();
+            out.insert(
+                u.path.clone(),
+                Features {
+                    n_bins,
+                    n_frames,
+                    data,
+                },
+            );
+        }
+    }
+    out
+}
+
+fn data(corpora: BTreeMap<String, Vec<Utterance>>) -> RunData {
+    RunData {
+        features: features(&corpora),
+        corpora,
+        failures: Vec::new(),
+        scan_table: String::new(),
+    }
+}
+
+/// An experiment over in-memory data writing into `dir`.
+fn experiment(dir: &Path, protocol: &str, methods: &str) -> Experiment {
+    let text = format!(
+        r#"
+name = "t"
+seed = 1
+trials = 1
+threads = 1
+out_dir = "{out}"
+cache_dir = "{out}/cache"
+
+[data]
+roots = ["/mem"]
+
+[features]
+preset = "{SOURCE}"
+crop_seconds = 0.3
+
+[model]
+name = "resnet18"
+width = 0.0625
+
+[protocol]
+name = "{protocol}"
+
+[train]
+steps = 6
+batch_size = 4
+eval_every = 2
+patience = 0
+
+{methods}
+"#,
+        out = dir.display(),
+    );
+    let exp: Experiment = toml::from_str(&text).unwrap();
+    exp.validate().unwrap();
+    exp
+}
+
+fn run(exp: &Experiment, data: &RunData, only: &str) -> Vec<TrialRecord> {
+    let mut tasks = runner::tasks(exp).unwrap();
+    tasks.retain(|t| t.name == only);
+    assert_eq!(tasks.len(), 1, "no task `{only}`");
+    runner::drop_missing_targets(&mut tasks, &data.corpora).unwrap();
+    let source = FeatureSource::preset(SOURCE).unwrap();
+    runner::run_all(exp, data, &tasks, source).unwrap().records
+}
+
+fn transfer_corpora() -> BTreeMap<String, Vec<Utterance>> {
+    use Emotion::*;
+    let four = [Anger, Happiness, Neutral, Sadness];
+    BTreeMap::from([
+        ("ravdess".to_string(), corpus("ravdess", "en", 5, &four, 2)),
+        ("emodb".to_string(), corpus("emodb", "de", 5, &four, 2)),
+    ])
+}
+
+#[test]
+fn permuting_the_target_labels_leaves_unsupervised_transfer_bit_identical() {
+    let dir = tempfile::tempdir().unwrap();
+    let exp = experiment(
+        &dir.path().join("a"),
+        "mmd_transfer_unsupervised",
+        "[[methods]]\nname = \"mmd_transfer\"\nsource_steps = 2",
+    );
+    let task_name = "task3: ravdess->emodb";
+    let original = data(transfer_corpora());
+    let first = run(&exp, &original, task_name);
+
+    // Permute the emotions of the target's adaptation utterances.
+    let task = runner::tasks(&exp)
+        .unwrap()
+        .into_iter()
+        .find(|t| t.name == task_name)
+        .unwrap();
+    let labels = LabelSet::by_name(&task.label_set).unwrap();
+    let split = split_task(
+        &task,
+        &labels,
+        &original.corpora,
+        exp.data.val_fraction,
+        exp.seed,
+    )
+    .unwrap();
+    let adapt: Vec<String> = split.targets[0]
+        .adapt
+        .iter()
+        .map(|(u, _)| u.id.clone())
+        .collect();
+    assert!(!adapt.is_empty());
+    let mut corpora = original.corpora.clone();
+    let emodb = corpora.get_mut("emodb").unwrap();
+    let mut emotions: Vec<Option<Emotion>> = emodb
+        .iter()
+        .filter(|u| adapt.contains(&u.id))
+        .map(|u| u.emotion)
+        .collect();
+    emotions.rotate_left(3);
+    let mut changed = 0;
+    for (u, e) in emodb
+        .iter_mut()
+        .filter(|u| adapt.contains(&u.id))
+        .zip(emotions)
+    {
+        changed += usize::from(u.emotion != e);
+        *u = Utterance::new(
+            &u.corpus,
+            &u.language,
+            u.id.clone(),
+            u.path.clone(),
+            u.speaker.clone(),
+            u.gender,
+            e.unwrap().name(),
+            e,
+        );
+    }
+    assert!(
+        changed > adapt.len() / 2,
+        "the permutation changed only {changed} labels"
+    );
+    let permuted = RunData {
+        corpora,
+        ..data(transfer_corpora())
+    };
+    let exp_b = experiment(
+        &dir.path().join("b"),
+        "mmd_transfer_unsupervised",
+        "[[methods]]\nname = \"mmd_transfer\"\nsource_steps = 2",
+    );
+    let second = run(&exp_b, &permuted, task_name);
+
+    let (a, b) = (&first[0], &second[0]);
+    assert_eq!(
+        a.inputs.as_ref().unwrap().target_use(),
+        "unlabelled audio (transductive)"
+    );
+    assert!(a.loss_terms["mmd"].iter().any(|&(_, v)| v > 0.0));
+    assert_eq!(a.targets.len(), b.targets.len());
+    for (ta, tb) in a.targets.iter().zip(&b.targets) {
+        assert_eq!(ta.metrics, tb.metrics);
+        for (pa, pb) in ta.predictions.iter().zip(&tb.predictions) {
+            assert_eq!((&pa.utterance, &pa.probs), (&pb.utterance, &pb.probs));
+        }
+    }
+    assert_eq!(a.train_loss, b.train_loss);
+}
+
+#[test]
+fn dann_on_a_cross_corpus_task_trains_its_domain_heads_on_the_unlabelled_targets() {
+    use Emotion::*;
+    let four = [Anger, Happiness, Neutral, Sadness];
+    let corpora = BTreeMap::from([
+        ("iemocap".to_string(), corpus("iemocap", "en", 6, &four, 1)),
+        ("savee".to_string(), corpus("savee", "en", 2, &four, 1)),
+        ("emodb".to_string(), corpus("emodb", "de", 4, &four, 1)),
+    ]);
+    let dir = tempfile::tempdir().unwrap();
+    let exp = experiment(
+        dir.path(),
+        "dann_cross",
+        "[[methods]]\nname = \"dann\"\nheads = [\"gender\", \"language\", \"corpus\"]",
+    );
+    // MSP-Improv is absent: the task runs on the targets present.
+    let records = run(&exp, &data(corpora), "cross-arousal");
+    let r = &records[0];
+    assert_eq!(
+        r.targets
+            .iter()
+            .map(|t| t.corpus.as_str())
+            .collect::<Vec<_>>(),
+        ["savee", "emodb"]
+    );
+    let inputs = r.inputs.as_ref().unwrap();
+    assert!(inputs.target_audio && !inputs.target_labels);
+    for term in exp.methods[0].config.characteristic_terms() {
+        let values = &r.loss_terms[&term];
+        assert!(values.iter().all(|&(_, v)| v.is_finite()));
+        assert!(
+            values.iter().any(|&(_, v)| v > 0.0),
+            "{term} stayed 0: {values:?}"
+        );
+    }
+}
+
+#[test]
+fn a_changed_hyperparameter_recomputes_only_the_affected_trials() {
+    use Emotion::*;
+    let four = [Anger, Happiness, Neutral, Sadness];
+    let corpora = BTreeMap::from([
+        ("ravdess".to_string(), corpus("ravdess", "en", 4, &four, 1)),
+        ("crema_d".to_string(), corpus("crema_d", "en", 4, &four, 1)),
+        ("emodb".to_string(), corpus("emodb", "de", 4, &four, 1)),
+    ]);
+    let data = data(corpora);
+    let dir = tempfile::tempdir().unwrap();
+    let methods = |inner: f64| {
+        format!(
+            "[[methods]]\nname = \"erm\"\n\n[[methods]]\nname = \"da_mldg\"\ninner_lr = {inner}"
+        )
+    };
+    let exp = experiment(dir.path(), "loco:ravdess,crema_d,emodb", &methods(0.01));
+    let first = run(&exp, &data, "emodb");
+    let again = run(&exp, &data, "emodb");
+    assert!(
+        again.iter().all(|r| r.reused),
+        "nothing changed, everything is reused"
+    );
+    let changed = experiment(dir.path(), "loco:ravdess,crema_d,emodb", &methods(0.02));
+    let second = run(&changed, &data, "emodb");
+    let by = |rs: &[TrialRecord], m: &str| rs.iter().find(|r| r.key.method == m).cloned().unwrap();
+    assert!(by(&second, "erm").reused);
+    assert!(!by(&second, "da_mldg").reused);
+    assert_ne!(
+        by(&first, "da_mldg").fingerprint,
+        by(&second, "da_mldg").fingerprint
+    );
+    assert_eq!(
+        by(&first, "erm").targets[0].metrics,
+        by(&second, "erm").targets[0].metrics
+    );
+}
+
+#[test]
+fn a_method_that_cannot_run_on_any_task_fails_before_any_work() {
+    let dir = tempfile::tempdir().unwrap();
+    let exp = experiment(
+        dir.path(),
+        "matrix:ravdess,emodb",
+        "[[methods]]\nname = \"dann\"",
+    );
+    let tasks = runner::tasks(&exp).unwrap();
+    let source = FeatureSource::preset(SOURCE).unwrap();
+    let err = super::plan::check(&exp, &tasks, &source)
+        .err()
+        .expect("dann has one domain everywhere");
+    let text = format!("{err:#}");
+    assert!(
+        text.contains("cannot run on any task") && text.contains("training domains"),
+        "{text}"
+    );
+    let exp = experiment(dir.path(), "mmd_transfer", "[[methods]]\nname = \"erm\"");
+    let tasks = runner::tasks(&exp).unwrap();
+    let text = format!(
+        "{:#}",
+        super::plan::check(&exp, &tasks, &source).err().unwrap()
+    );
+    assert!(
+        text.contains("different") || text.contains("classes"),
+        "{text}"
+    );
+}
+
+#[test]
+fn bad_settings_are_errors_when_the_file_is_read() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut exp = experiment(
+        dir.path(),
+        "loco:ravdess,emodb",
+        "[[methods]]\nname = \"erm\"",
+    );
+    exp.train.lr_decay = 2.0;
+    assert!(format!("{:#}", exp.validate().unwrap_err()).contains("lr_decay"));
+    exp.train.lr_decay = 1.0;
+    exp.threads = 100_000;
+    assert!(format!("{:#}", exp.validate().unwrap_err()).contains("threads"));
+    exp.threads = 1;
+    exp.features.crop_seconds = 100.0;
+    assert!(format!("{:#}", exp.validate().unwrap_err()).contains("crop_seconds"));
+    let bad_lr = experiment(
+        dir.path(),
+        "loco:ravdess,crema_d,emodb",
+        "[[methods]]\nname = \"erm\"\n\n[[methods]]\nname = \"mldg\"\n[methods.optimizer]\nkind = \"sgd\"\nlr = -1.0",
+    );
+    let tasks = runner::tasks(&bad_lr).unwrap();
+    let source = FeatureSource::preset(SOURCE).unwrap();
+    let text = format!(
+        "{:#}",
+        super::plan::check(&bad_lr, &tasks, &source).err().unwrap()
+    );
+    assert!(text.contains("mldg") && text.contains("lr"), "{text}");
+    let mut narrow = bad_lr.clone();
+    narrow.methods.truncate(1);
+    narrow.model = toml::from_str("name = \"resnet18\"\nwidth = 0.0").unwrap();
+    let text = format!(
+        "{:#}",
+        super::plan::check(&narrow, &tasks, &source).err().unwrap()
+    );
+    assert!(text.contains("width"), "{text}");
+}
