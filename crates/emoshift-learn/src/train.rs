@@ -2,6 +2,15 @@
 //! learning-rate decay, validation on held-out source data, early stopping
 //! on a plateau, the best state kept, and checkpoints that resume exactly.
 //!
+//! Model selection: every validation records UAR, accuracy, macro-F1 and
+//! AUROC (see [`evaluate`]); [`TrainConfig::metric`] picks the one that
+//! decides the best state and early stopping. Validations before
+//! [`TrainConfig::select_from_step`] are logged only.
+//!
+//! Checkpoints hold the trainer's state and [`TrainConfig::fingerprint`]; a
+//! checkpoint written by another configuration (other fingerprint or seed)
+//! is not resumed: training starts from scratch and overwrites it.
+//!
 //! Determinism: before step `s` the loop seeds libtorch's generator with a
 //! value derived from the run's seed and `s`, and the batcher draws step
 //! `s`'s batches from its own stream `s`. Everything random in a step is
@@ -22,17 +31,37 @@ use crate::data::Dataset;
 use crate::error::LearnError;
 use crate::method::{LossReport, Method};
 use crate::optim::exponential_lr;
-use crate::predict::{argmax, predict_proba, PredictConfig, WindowConfig};
+use crate::predict::{predict_proba, PredictConfig, WindowConfig};
+use emoshift_eval::metrics::{argmax_predictions, auroc_ovr, ConfusionMatrix, Metric};
 
-/// The validation metric model selection and early stopping use.
+/// The validation metric model selection and early stopping use; each is
+/// computed by `emoshift-eval` with its scikit-learn conventions.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ValMetric {
-    /// Unweighted average recall: the mean per-class recall.
+    /// Unweighted average recall: the mean recall over the classes present.
     #[default]
     Uar,
     /// Fraction of examples classified correctly.
     Accuracy,
+    /// Mean F1 over all classes, a class absent from validation counting 0.
+    MacroF1,
+    /// One-vs-rest ROC AUC of the class probabilities, macro mean over the
+    /// classes present in validation; for two classes, class 1's AUROC.
+    /// Needs validation data with at least two classes.
+    Auroc,
+}
+
+impl ValMetric {
+    /// The same metric in `emoshift-eval`'s terms (for reports and tables).
+    pub fn eval_metric(self) -> Metric {
+        match self {
+            ValMetric::Uar => Metric::Uar,
+            ValMetric::Accuracy => Metric::Accuracy,
+            ValMetric::MacroF1 => Metric::MacroF1,
+            ValMetric::Auroc => Metric::Auroc,
+        }
+    }
 }
 
 /// Settings of [`train`].
@@ -50,19 +79,34 @@ pub struct TrainConfig {
     pub eval_every: Option<usize>,
     /// Metric for model selection and early stopping.
     pub metric: ValMetric,
-    /// Stop after this many validations without an improvement.
+    /// Stop after this many validations without an improvement (only
+    /// validations that may be selected count, see `select_from_step`).
     pub patience: Option<usize>,
     /// Smallest metric gain counted as an improvement.
     pub min_delta: f64,
     /// At the end, restore the state that scored best on validation.
     pub restore_best: bool,
+    /// Index of the first step (0-based, as in [`StepLog::step`]) whose
+    /// outcome may be selected: a validation may become the best state, and
+    /// counts toward patience, only once this step has run (its
+    /// [`EvalLog::step`], the steps done, exceeds this value). Earlier
+    /// validations are logged only, so early stopping cannot end the run
+    /// before then; without a later validation the final state is kept.
+    /// For a method whose first `k` steps are a warm-up (MMD transfer's
+    /// `source_steps`), `k` means no adapted state is ever discarded.
+    pub select_from_step: usize,
     /// Checkpoint file (safetensors), rewritten atomically.
     pub checkpoint: Option<PathBuf>,
     /// Steps between checkpoints; when absent, at every validation (or
     /// once per epoch without validation data). One is also written at the end.
     pub checkpoint_every: Option<usize>,
-    /// Continue from `checkpoint` when that file exists.
+    /// Continue from `checkpoint` when that file exists and was written with
+    /// the same `fingerprint` and `seed`; otherwise start from scratch and
+    /// overwrite it.
     pub resume: bool,
+    /// What determines the run (e.g. a hash of the trial's record), stored in
+    /// checkpoints and compared on resume.
+    pub fingerprint: Option<String>,
     /// Seed of every random draw in training.
     pub seed: u64,
     /// Show a progress bar with the loss and the validation metric.
@@ -85,9 +129,11 @@ impl Default for TrainConfig {
             patience: None,
             min_delta: 0.0,
             restore_best: true,
+            select_from_step: 0,
             checkpoint: None,
             checkpoint_every: None,
             resume: true,
+            fingerprint: None,
             seed: 0,
             progress: false,
             eval_batch_size: 64,
@@ -116,14 +162,20 @@ pub struct EvalLog {
     pub uar: f64,
     /// Accuracy.
     pub accuracy: f64,
+    /// Macro F1.
+    pub macro_f1: f64,
+    /// One-vs-rest macro AUROC; `None` when validation holds a single class.
+    pub auroc: Option<f64>,
 }
 
 impl EvalLog {
-    /// The value of `metric`.
-    pub fn metric(&self, metric: ValMetric) -> f64 {
+    /// The value of `metric` (`None` only for an undefined AUROC).
+    pub fn metric(&self, metric: ValMetric) -> Option<f64> {
         match metric {
-            ValMetric::Uar => self.uar,
-            ValMetric::Accuracy => self.accuracy,
+            ValMetric::Uar => Some(self.uar),
+            ValMetric::Accuracy => Some(self.accuracy),
+            ValMetric::MacroF1 => Some(self.macro_f1),
+            ValMetric::Auroc => self.auroc,
         }
     }
 }
@@ -166,6 +218,9 @@ struct TrainerState {
 
 /// Metadata key of the trainer state in checkpoints.
 const STATE_KEY: &str = "emoshift.trainer";
+/// Metadata key of [`TrainConfig::fingerprint`] in checkpoints (absent when
+/// the run had none).
+pub const FINGERPRINT_KEY: &str = "emoshift.fingerprint";
 /// Name prefix of the best state's tensors in checkpoints.
 const BEST_PREFIX: &str = "trainer.best.";
 
@@ -194,7 +249,16 @@ fn snapshot(state: NamedTensors) -> NamedTensors {
         .collect()
 }
 
-/// UAR and accuracy of `method` on `val`, recorded as at step `step`.
+/// UAR, accuracy, macro-F1 and AUROC of `method` on `val`, recorded as at
+/// step `step`, computed by `emoshift-eval` from the class probabilities
+/// (predictions are their argmax, the first class on ties).
+///
+/// Classes absent from `val`: UAR averages the present classes, macro-F1
+/// counts absent ones as 0, AUROC is the mean one-vs-rest AUROC over the
+/// present classes (two classes: class 1's AUROC, so both must be present)
+/// and `None` when fewer than two classes are present. All four depend only
+/// on the probabilities (ties in AUROC count half), so they are as
+/// deterministic as the forward pass.
 pub fn evaluate(
     method: &dyn Method,
     val: &Dataset,
@@ -204,35 +268,31 @@ pub fn evaluate(
     let examples: Vec<_> = val.examples().map(|(_, e)| e).collect();
     let feats: Vec<_> = examples.iter().map(|e| &e.features).collect();
     let probs = predict_proba(method, &feats, cfg)?;
+    let y_true: Vec<usize> = examples.iter().map(|e| e.label).collect();
     let classes = val.num_classes();
-    let mut hits = vec![0usize; classes];
-    let mut counts = vec![0usize; classes];
-    for (e, p) in examples.iter().zip(&probs) {
-        counts[e.label] += 1;
-        if argmax(p) == e.label {
-            hits[e.label] += 1;
-        }
-    }
-    let present: Vec<usize> = (0..classes).filter(|&c| counts[c] > 0).collect();
-    let uar = present
-        .iter()
-        .map(|&c| hits[c] as f64 / counts[c] as f64)
-        .sum::<f64>()
-        / present.len().max(1) as f64;
-    let accuracy = hits.iter().sum::<usize>() as f64 / examples.len().max(1) as f64;
+    let invalid = |e: emoshift_eval::EvalError| {
+        LearnError::Data(format!("validation after {step} steps: {e}"))
+    };
+    let auroc = auroc_ovr(&y_true, &probs, classes).map_err(invalid)?;
+    let confusion =
+        ConfusionMatrix::new(&y_true, &argmax_predictions(&probs), classes).map_err(invalid)?;
     Ok(EvalLog {
         step,
-        uar,
-        accuracy,
+        uar: confusion.uar(),
+        accuracy: confusion.accuracy(),
+        macro_f1: confusion.macro_f1(),
+        auroc: auroc.value,
     })
 }
 
-/// A checkpoint's trainer state and best state, if resuming from `path`.
+/// A checkpoint's trainer state and best state when `path` was written by
+/// this configuration (same fingerprint and seed), loading its state into
+/// `method`; `None`, with `method` untouched, when it was written by another.
 fn resume_from(
     method: &mut dyn Method,
     path: &Path,
-    seed: u64,
-) -> Result<(TrainerState, Option<NamedTensors>), LearnError> {
+    cfg: &TrainConfig,
+) -> Result<Option<(TrainerState, Option<NamedTensors>)>, LearnError> {
     let (tensors, metadata) = checkpoint::load(path)?;
     let text = metadata
         .get(STATE_KEY)
@@ -240,18 +300,26 @@ fn resume_from(
             path: path.to_path_buf(),
             reason: format!("no `{STATE_KEY}` metadata: not a training checkpoint"),
         })?;
+    let written = metadata.get(FINGERPRINT_KEY);
+    if written != cfg.fingerprint.as_ref() {
+        let show = |f: Option<&String>| f.map_or("none".to_string(), |f| format!("`{f}`"));
+        let why = format!(
+            "written with fingerprint {}, this run has {}",
+            show(written),
+            show(cfg.fingerprint.as_ref())
+        );
+        return Ok(fresh_start(path, &why));
+    }
     let state: TrainerState = serde_json::from_str(text).map_err(|e| LearnError::Checkpoint {
         path: path.to_path_buf(),
         reason: format!("unreadable trainer state: {e}"),
     })?;
-    if state.seed != seed {
-        return Err(LearnError::Checkpoint {
-            path: path.to_path_buf(),
-            reason: format!(
-                "written with seed {}, this run has seed {seed}; resume with the same seed or delete the file",
-                state.seed
-            ),
-        });
+    if state.seed != cfg.seed {
+        let why = format!(
+            "written with seed {}, this run has seed {}",
+            state.seed, cfg.seed
+        );
+        return Ok(fresh_start(path, &why));
     }
     let (best, own): (Vec<_>, Vec<_>) = tensors
         .into_iter()
@@ -262,7 +330,16 @@ fn resume_from(
             .map(|(n, t)| (n[BEST_PREFIX.len()..].to_string(), t))
             .collect()
     });
-    Ok((state, best))
+    Ok(Some((state, best)))
+}
+
+/// Logs why the checkpoint at `path` is not resumed.
+fn fresh_start<T>(path: &Path, why: &str) -> Option<T> {
+    tracing::warn!(
+        checkpoint = %path.display(),
+        "checkpoint not resumed ({why}): training from scratch, the checkpoint will be overwritten"
+    );
+    None
 }
 
 fn write_checkpoint(
@@ -270,6 +347,7 @@ fn write_checkpoint(
     path: &Path,
     state: &TrainerState,
     best: Option<&NamedTensors>,
+    fingerprint: Option<&str>,
 ) -> Result<(), LearnError> {
     let mut tensors = method.state_dict();
     if let Some(best) = best {
@@ -282,11 +360,11 @@ fn write_checkpoint(
         path: path.to_path_buf(),
         reason: format!("cannot encode the trainer state: {e}"),
     })?;
-    checkpoint::save(
-        path,
-        &tensors,
-        &BTreeMap::from([(STATE_KEY.to_string(), json)]),
-    )
+    let mut metadata = BTreeMap::from([(STATE_KEY.to_string(), json)]);
+    if let Some(fingerprint) = fingerprint {
+        metadata.insert(FINGERPRINT_KEY.to_string(), fingerprint.to_string());
+    }
+    checkpoint::save(path, &tensors, &metadata)
 }
 
 fn progress_bar(cfg: &TrainConfig, total: usize, done: usize) -> ProgressBar {
@@ -334,6 +412,17 @@ pub fn train(
         }
     }
     if let Some(val) = val {
+        if cfg.metric == ValMetric::Auroc {
+            let mut present: Vec<usize> = val.examples().map(|(_, e)| e.label).collect();
+            present.sort_unstable();
+            present.dedup();
+            if present.len() < 2 {
+                return Err(LearnError::Data(format!(
+                    "model selection on AUROC needs validation data with at least two classes; it holds class {} only",
+                    present[0]
+                )));
+            }
+        }
         if val.num_classes() != batcher.data().num_classes()
             || val.n_bins() != batcher.data().n_bins()
         {
@@ -363,9 +452,12 @@ pub fn train(
         .checkpoint
         .as_deref()
         .filter(|p| cfg.resume && p.exists());
-    let (mut state, mut best_state) = match resumable {
-        Some(path) => resume_from(method, path, cfg.seed)?,
-        None => (
+    let resumed = match resumable {
+        Some(path) => resume_from(method, path, cfg)?,
+        None => None,
+    };
+    let (mut state, mut best_state) = resumed.unwrap_or_else(|| {
+        (
             TrainerState {
                 seed: cfg.seed,
                 steps_done: 0,
@@ -376,8 +468,8 @@ pub fn train(
                 history: TrainHistory::default(),
             },
             None,
-        ),
-    };
+        )
+    });
 
     let bar = progress_bar(cfg, total, state.steps_done);
     while state.steps_done < total && !state.stopped_early {
@@ -408,20 +500,32 @@ pub fn train(
         if let Some(val) = val.filter(|_| done % eval_every == 0 || done == total) {
             let log = evaluate(method, val, &predict_cfg, done)?;
             let value = log.metric(cfg.metric);
+            let selectable = done > cfg.select_from_step;
             tracing::info!(
                 step = done,
                 uar = log.uar,
                 accuracy = log.accuracy,
+                macro_f1 = log.macro_f1,
+                auroc = log.auroc,
+                selectable,
                 "validation"
             );
             state.history.evals.push(log);
-            if state.best.is_none_or(|(_, b)| value > b + cfg.min_delta) {
-                state.best = Some((done, value));
-                state.evals_since_best = 0;
-                best_state = Some(snapshot(method.state_dict()));
-            } else {
-                state.evals_since_best += 1;
-                state.stopped_early = cfg.patience.is_some_and(|p| state.evals_since_best >= p);
+            if selectable {
+                let value = value.ok_or_else(|| {
+                    LearnError::Data(format!(
+                        "validation {} is undefined after {done} steps",
+                        cfg.metric.eval_metric().label()
+                    ))
+                })?;
+                if state.best.is_none_or(|(_, b)| value > b + cfg.min_delta) {
+                    state.best = Some((done, value));
+                    state.evals_since_best = 0;
+                    best_state = Some(snapshot(method.state_dict()));
+                } else {
+                    state.evals_since_best += 1;
+                    state.stopped_early = cfg.patience.is_some_and(|p| state.evals_since_best >= p);
+                }
             }
             bar.set_message(format!(
                 "loss {:.4}{}",
@@ -431,7 +535,13 @@ pub fn train(
         }
         if let Some(path) = &cfg.checkpoint {
             if done % checkpoint_every == 0 || done == total || state.stopped_early {
-                write_checkpoint(method, path, &state, best_state.as_ref())?;
+                write_checkpoint(
+                    method,
+                    path,
+                    &state,
+                    best_state.as_ref(),
+                    cfg.fingerprint.as_deref(),
+                )?;
             }
         }
     }
@@ -461,11 +571,8 @@ fn last_metric(state: &TrainerState, metric: ValMetric) -> String {
     match state.history.evals.last() {
         Some(e) => format!(
             " · val {} {:.4} (best {:.4})",
-            match metric {
-                ValMetric::Uar => "UAR",
-                ValMetric::Accuracy => "acc",
-            },
-            e.metric(metric),
+            metric.eval_metric().label(),
+            e.metric(metric).unwrap_or(f64::NAN),
             state.best.map_or(f64::NAN, |b| b.1)
         ),
         None => String::new(),

@@ -1,6 +1,8 @@
-//! Trainer tests: determinism, exact resume from a checkpoint, early
-//! stopping with the best state restored, the learning-rate schedule,
-//! checkpoint files, device selection and a learning sanity check.
+//! Trainer tests: determinism, exact resume from a checkpoint (and a fresh
+//! start when the checkpoint's fingerprint or seed differs), early stopping
+//! and model selection on each validation metric, the first selectable step,
+//! the learning-rate schedule, checkpoint files, device selection and a
+//! learning sanity check.
 
 use std::collections::BTreeMap;
 use std::sync::{Mutex, MutexGuard};
@@ -11,8 +13,11 @@ use emoshift_learn::checkpoint;
 use emoshift_learn::data::{Dataset, Domain, Example, InputLayout};
 use emoshift_learn::methods::erm::{Erm, ErmConfig};
 use emoshift_learn::models::{self, ModelSpec};
+use emoshift_learn::predict::{predict_proba, PredictConfig, WindowConfig};
 use emoshift_learn::runtime;
-use emoshift_learn::train::{train, TrainConfig, TrainOutcome};
+use emoshift_learn::train::{
+    evaluate, train, EvalLog, TrainConfig, TrainOutcome, ValMetric, FINGERPRINT_KEY,
+};
 use emoshift_learn::{LearnError, Method};
 use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -53,12 +58,57 @@ fn synthetic(domains: usize, per_class: usize, seed: u64) -> Dataset {
     Dataset::new(domains, 3).unwrap()
 }
 
-fn method(spec: &str, layout: InputLayout, seed: u64) -> Erm {
+/// `data` with only the examples whose label is in `keep`, as a set of
+/// `num_classes` classes.
+fn only_classes(data: &Dataset, keep: &[usize], num_classes: usize) -> Dataset {
+    let domains = data
+        .domains()
+        .iter()
+        .map(|d| Domain {
+            name: d.name.clone(),
+            examples: d
+                .examples
+                .iter()
+                .filter(|e| keep.contains(&e.label))
+                .cloned()
+                .collect(),
+        })
+        .collect();
+    Dataset::new(domains, num_classes).unwrap()
+}
+
+fn method_with_classes(spec: &str, layout: InputLayout, seed: u64, classes: usize) -> Erm {
     runtime::configure(seed, Some(1)).unwrap();
     let spec: ModelSpec = serde_json::from_str(spec).unwrap();
     let shape = layout.example_shape(BINS, 6);
-    let model = models::build(&spec, &shape, 3, Device::Cpu).unwrap();
+    let model = models::build(&spec, &shape, classes, Device::Cpu).unwrap();
     Erm::new(&ErmConfig::default(), model, 2).unwrap()
+}
+
+fn method(spec: &str, layout: InputLayout, seed: u64) -> Erm {
+    method_with_classes(spec, layout, seed, 3)
+}
+
+/// The validation windows the trainer uses with [`cnn_batcher`].
+fn cnn_predict() -> PredictConfig {
+    PredictConfig {
+        layout: InputLayout::Spectrogram,
+        window: Some(WindowConfig {
+            frames: 6,
+            hop: 3,
+            aggregation: Default::default(),
+        }),
+        batch_size: 64,
+        device: Device::Cpu,
+    }
+}
+
+/// Labels and class probabilities of `val` under `m`.
+fn scores(m: &Erm, val: &Dataset, cfg: &PredictConfig) -> (Vec<usize>, Vec<Vec<f32>>) {
+    let examples: Vec<_> = val.examples().map(|(_, e)| e).collect();
+    let feats: Vec<_> = examples.iter().map(|e| &e.features).collect();
+    let probs = predict_proba(m, &feats, cfg).unwrap();
+    (examples.iter().map(|e| e.label).collect(), probs)
 }
 
 const CNN: &str = r#"{"name": "cnn_blstm", "channels": [2], "hidden": 3, "dropout": 0.3}"#;
@@ -133,6 +183,7 @@ fn resumed_training_continues_bit_for_bit() {
         eval_every: Some(4),
         lr_decay: Some(0.7),
         seed: 9,
+        fingerprint: Some("trial-a".into()),
         ..Default::default()
     };
     let mut straight = method(CNN, InputLayout::Spectrogram, 4);
@@ -150,6 +201,8 @@ fn resumed_training_continues_bit_for_bit() {
     assert!(path.exists());
     let leftovers: Vec<_> = std::fs::read_dir(path.parent().unwrap()).unwrap().collect();
     assert_eq!(leftovers.len(), 1, "no temporary files left");
+    let (_, meta) = checkpoint::load(&path).unwrap();
+    assert_eq!(meta[FINGERPRINT_KEY], "trial-a");
 
     // A fresh process: new method (other initial weights even), same checkpoint.
     let mut resumed = method(CNN, InputLayout::Spectrogram, 77);
@@ -161,13 +214,99 @@ fn resumed_training_continues_bit_for_bit() {
     assert_eq!(out, full, "same history, best and flags");
     assert!(params_equal(&straight, &resumed), "same final state");
 
-    // A finished run resumes to nothing new; another seed is refused.
+    // A finished run resumes to nothing new.
     let again = run(&mut resumed, &batcher, &val, &second);
     assert_eq!(again.history, full.history);
-    let wrong = TrainConfig { seed: 10, ..second };
-    let err = train(&mut resumed, &batcher, Some(&val), &wrong).unwrap_err();
+
+    // Another seed is not resumed: the run starts from its own initial
+    // weights, exactly like a run without a checkpoint, and overwrites it.
+    let reseeded = TrainConfig { seed: 10, ..second };
+    let mut fresh = method(CNN, InputLayout::Spectrogram, 4);
+    let out = run(&mut fresh, &batcher, &val, &reseeded);
+    let mut reference = method(CNN, InputLayout::Spectrogram, 4);
+    let expected = run(
+        &mut reference,
+        &batcher,
+        &val,
+        &TrainConfig {
+            checkpoint: None,
+            ..reseeded.clone()
+        },
+    );
+    assert_eq!(out, expected);
+    assert_ne!(out.history, full.history);
+    assert!(params_equal(&fresh, &reference));
+    let mut again = method(CNN, InputLayout::Spectrogram, 77);
+    let out = run(&mut again, &batcher, &val, &reseeded);
+    assert_eq!(out, expected, "the checkpoint now holds the seed-10 run");
+    assert!(params_equal(&again, &reference));
+}
+
+#[test]
+fn a_checkpoint_with_another_fingerprint_is_not_resumed() {
+    let _serial = serial();
+    let dir = tempfile::tempdir().unwrap();
+    let data = synthetic(2, 4, 1);
+    let val = synthetic(1, 2, 2);
+    let batcher = cnn_batcher(&data);
+    let path = dir.path().join("ckpt.safetensors");
+    let a = TrainConfig {
+        steps: Some(8),
+        eval_every: Some(4),
+        seed: 3,
+        checkpoint: Some(path.clone()),
+        fingerprint: Some("a".into()),
+        ..Default::default()
+    };
+    let mut first = method(CNN, InputLayout::Spectrogram, 4);
+    let out_a = run(&mut first, &batcher, &val, &a);
+    assert_eq!(out_a.steps_done, 8);
+
+    // Fingerprint `b`, 12 steps: were `a`'s checkpoint resumed, only 4 steps
+    // would run, from `a`'s weights; instead all 12 run from the new
+    // method's own initial weights (seed 5).
+    let b = TrainConfig {
+        steps: Some(12),
+        fingerprint: Some("b".into()),
+        ..a.clone()
+    };
+    let mut m = method(CNN, InputLayout::Spectrogram, 5);
+    let out_b = run(&mut m, &batcher, &val, &b);
+    let mut reference = method(CNN, InputLayout::Spectrogram, 5);
+    let expected = run(
+        &mut reference,
+        &batcher,
+        &val,
+        &TrainConfig {
+            checkpoint: None,
+            ..b.clone()
+        },
+    );
+    assert_eq!(out_b, expected);
+    assert!(params_equal(&m, &reference));
+    let (_, meta) = checkpoint::load(&path).unwrap();
+    assert_eq!(meta[FINGERPRINT_KEY], "b", "overwritten by the new run");
+
+    // No fingerprint configured: `b`'s checkpoint is not resumed either.
+    let none = TrainConfig {
+        fingerprint: None,
+        ..b.clone()
+    };
+    let mut m = method(CNN, InputLayout::Spectrogram, 5);
+    assert_eq!(run(&mut m, &batcher, &val, &none), expected);
+    let (_, meta) = checkpoint::load(&path).unwrap();
+    assert!(!meta.contains_key(FINGERPRINT_KEY));
+
+    // A file that is not a training checkpoint is never overwritten.
+    let weights = [(
+        "w".to_string(),
+        Tensor::zeros([2], (Kind::Float, Device::Cpu)),
+    )];
+    checkpoint::save(&path, &weights, &BTreeMap::new()).unwrap();
+    let err = train(&mut m, &batcher, Some(&val), &b).unwrap_err();
     assert!(
-        matches!(err, LearnError::Checkpoint { .. }) && err.to_string().contains("seed 9"),
+        matches!(err, LearnError::Checkpoint { .. })
+            && err.to_string().contains("not a training checkpoint"),
         "{err}"
     );
 }
@@ -200,6 +339,210 @@ fn early_stopping_restores_the_best_state() {
     };
     run(&mut reference, &batcher, &val, &two);
     assert!(params_equal(&m, &reference));
+}
+
+#[test]
+fn validation_records_every_metric_as_emoshift_eval_computes_it() {
+    let _serial = serial();
+    let data = synthetic(2, 4, 1);
+    let val = synthetic(1, 3, 2);
+    let batcher = cnn_batcher(&data);
+    let mut m = method(CNN, InputLayout::Spectrogram, 2);
+    let cfg = TrainConfig {
+        steps: Some(6),
+        eval_every: Some(3),
+        restore_best: false,
+        seed: 4,
+        ..Default::default()
+    };
+    let out = run(&mut m, &batcher, &val, &cfg);
+    let last = out.history.evals.last().unwrap();
+    let (y, probs) = scores(&m, &val, &cnn_predict());
+    let report = emoshift_eval::metrics::evaluate(&y, &probs, &["a", "b", "c"]).unwrap();
+    let expected = EvalLog {
+        step: 6,
+        uar: report.uar,
+        accuracy: report.accuracy,
+        macro_f1: report.macro_f1,
+        auroc: report.auroc.value,
+    };
+    assert_eq!(*last, expected);
+    assert_eq!(evaluate(&m, &val, &cnn_predict(), 6).unwrap(), expected);
+    assert!(report.auroc.skipped.is_empty() && last.auroc.is_some());
+}
+
+#[test]
+fn auroc_averages_the_classes_present_and_needs_two() {
+    let _serial = serial();
+    let data = synthetic(2, 4, 1);
+    let batcher = cnn_batcher(&data);
+    let mut m = method(CNN, InputLayout::Spectrogram, 2);
+    let cfg = TrainConfig {
+        steps: Some(3),
+        seed: 4,
+        ..Default::default()
+    };
+    train(&mut m, &batcher, None, &cfg).unwrap();
+
+    // Class 2 absent: the mean of the one-vs-rest AUROCs of classes 0 and 1.
+    let two = only_classes(&synthetic(1, 3, 2), &[0, 1], 3);
+    let (y, probs) = scores(&m, &two, &cnn_predict());
+    let auroc = |class: usize| {
+        let positive: Vec<bool> = y.iter().map(|&l| l == class).collect();
+        let s: Vec<f64> = probs.iter().map(|p| f64::from(p[class])).collect();
+        emoshift_eval::metrics::roc_auc_binary(&positive, &s).unwrap()
+    };
+    let log = evaluate(&m, &two, &cnn_predict(), 3).unwrap();
+    assert_eq!(log.auroc, Some((auroc(0) + auroc(1)) / 2.0));
+    assert_eq!(log, evaluate(&m, &two, &cnn_predict(), 3).unwrap());
+
+    // One class only: AUROC is undefined, and selecting on it is refused
+    // before any step; the other metrics still select.
+    let one = only_classes(&synthetic(1, 3, 2), &[1], 3);
+    assert_eq!(evaluate(&m, &one, &cnn_predict(), 3).unwrap().auroc, None);
+    let on_auroc = TrainConfig {
+        metric: ValMetric::Auroc,
+        ..cfg.clone()
+    };
+    let err = train(&mut m, &batcher, Some(&one), &on_auroc).unwrap_err();
+    assert!(err.to_string().contains("at least two classes"), "{err}");
+    let out = train(&mut m, &batcher, Some(&one), &cfg).unwrap();
+    assert_eq!(out.history.evals.len(), 1);
+    assert_eq!(out.history.evals[0].auroc, None);
+}
+
+#[test]
+fn binary_auroc_is_class_ones() {
+    let _serial = serial();
+    let data = only_classes(&synthetic(2, 6, 1), &[0, 1], 2);
+    let val = only_classes(&synthetic(1, 4, 2), &[0, 1], 2);
+    let batcher = cnn_batcher(&data);
+    let mut m = method_with_classes(CNN, InputLayout::Spectrogram, 2, 2);
+    let cfg = TrainConfig {
+        steps: Some(4),
+        metric: ValMetric::Auroc,
+        restore_best: false,
+        seed: 4,
+        ..Default::default()
+    };
+    let out = run(&mut m, &batcher, &val, &cfg);
+    let (y, probs) = scores(&m, &val, &cnn_predict());
+    let positive: Vec<bool> = y.iter().map(|&l| l == 1).collect();
+    let s: Vec<f64> = probs.iter().map(|p| f64::from(p[1])).collect();
+    let expected = emoshift_eval::metrics::roc_auc_binary(&positive, &s).unwrap();
+    let last = out.history.evals.last().unwrap();
+    assert_eq!(last.auroc, Some(expected));
+    assert_eq!(
+        out.best.unwrap().1,
+        out.history
+            .evals
+            .iter()
+            .map(|e| e.auroc.unwrap())
+            .fold(f64::MIN, f64::max)
+    );
+}
+
+#[test]
+fn the_best_state_is_selected_on_the_configured_metric() {
+    let _serial = serial();
+    let data = synthetic(2, 4, 1);
+    let val = synthetic(1, 3, 2);
+    let batcher = cnn_batcher(&data);
+    for metric in [
+        ValMetric::Uar,
+        ValMetric::Accuracy,
+        ValMetric::MacroF1,
+        ValMetric::Auroc,
+    ] {
+        let cfg = TrainConfig {
+            steps: Some(12),
+            eval_every: Some(2),
+            metric,
+            seed: 6,
+            ..Default::default()
+        };
+        let mut m = method(CNN, InputLayout::Spectrogram, 2);
+        let out = run(&mut m, &batcher, &val, &cfg);
+        // The first validation with the highest value of `metric`.
+        let (step, value) = out
+            .history
+            .evals
+            .iter()
+            .map(|e| (e.step, e.metric(metric).unwrap()))
+            .fold((0, f64::NEG_INFINITY), |b, e| if e.1 > b.1 { e } else { b });
+        assert_eq!(out.best, Some((step, value)), "{metric:?}");
+        assert!(out.restored_best);
+        let mut reference = method(CNN, InputLayout::Spectrogram, 2);
+        let until_best = TrainConfig {
+            steps: Some(step),
+            ..cfg
+        };
+        run(&mut reference, &batcher, &val, &until_best);
+        assert!(params_equal(&m, &reference), "{metric:?}");
+    }
+    let names: Vec<ValMetric> =
+        serde_json::from_str(r#"["uar", "accuracy", "macro_f1", "auroc"]"#).unwrap();
+    assert_eq!(
+        names,
+        [
+            ValMetric::Uar,
+            ValMetric::Accuracy,
+            ValMetric::MacroF1,
+            ValMetric::Auroc
+        ]
+    );
+}
+
+#[test]
+fn validations_before_select_from_step_are_only_logged() {
+    let _serial = serial();
+    let data = synthetic(2, 4, 1);
+    let val = synthetic(1, 2, 2);
+    let batcher = cnn_batcher(&data);
+    // As in the early-stopping test nothing beats the first selectable
+    // validation by 2.0; here that is the one after step index 6 (7 steps
+    // done would be it, validations run every 2: at 8).
+    let cfg = TrainConfig {
+        steps: Some(40),
+        eval_every: Some(2),
+        patience: Some(2),
+        min_delta: 2.0,
+        select_from_step: 6,
+        seed: 1,
+        ..Default::default()
+    };
+    let mut m = method(CNN, InputLayout::Spectrogram, 2);
+    let out = run(&mut m, &batcher, &val, &cfg);
+    let steps: Vec<usize> = out.history.evals.iter().map(|e| e.step).collect();
+    assert_eq!(steps, [2, 4, 6, 8, 10, 12]);
+    assert!(out.stopped_early && out.restored_best);
+    assert_eq!(out.steps_done, 12);
+    assert_eq!(out.best.unwrap(), (8, out.history.evals[3].uar));
+    let mut reference = method(CNN, InputLayout::Spectrogram, 2);
+    run(
+        &mut reference,
+        &batcher,
+        &val,
+        &TrainConfig {
+            steps: Some(8),
+            ..cfg.clone()
+        },
+    );
+    assert!(params_equal(&m, &reference), "the state after 8 steps");
+
+    // No validation after the first selectable step: the final state stays.
+    let late = TrainConfig {
+        steps: Some(6),
+        select_from_step: 6,
+        ..cfg
+    };
+    let mut m = method(CNN, InputLayout::Spectrogram, 2);
+    let out = run(&mut m, &batcher, &val, &late);
+    assert_eq!(out.history.evals.len(), 3);
+    assert!(out.best.is_none() && !out.restored_best && !out.stopped_early);
+    let mut reference = method(CNN, InputLayout::Spectrogram, 2);
+    train(&mut reference, &batcher, None, &late).unwrap();
+    assert!(params_equal(&m, &reference), "the state after 6 steps");
 }
 
 #[test]

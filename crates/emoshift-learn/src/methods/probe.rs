@@ -13,10 +13,22 @@
 //! 3. **Gaussian noise** — `noise_std` times the batch's per-dimension
 //!    standard deviation, times standard normal noise, is added.
 //!
-//! The poster's other two ingredients live elsewhere: class-balanced draws
-//! (draw a class, then a file) are the batcher's, and "stop at AUROC
-//! plateau" is the trainer's early stopping on the validation AUROC of
-//! [`Method::predict`]. Random draws use tch's generator (`tch::manual_seed`).
+//! The poster's other two ingredients are not this method's: class-balanced
+//! draws (draw a class, then a file) are the batcher's, and "stop at AUROC
+//! plateau" is the trainer's. With [`TrainConfig::metric`] set to
+//! [`ValMetric::Auroc`], [`train`] scores every validation by the one-vs-rest
+//! macro AUROC of [`Method::predict`]'s class probabilities on the
+//! validation data, stops after [`TrainConfig::patience`] validations without
+//! an AUROC gain above [`TrainConfig::min_delta`] (without `patience` it runs
+//! every step), and restores the best-AUROC state. The probe itself never
+//! stops training. The experiment engine selects on AUROC for the probe by
+//! default. Random draws use tch's generator (`tch::manual_seed`).
+//!
+//! [`TrainConfig::metric`]: crate::train::TrainConfig::metric
+//! [`TrainConfig::patience`]: crate::train::TrainConfig::patience
+//! [`TrainConfig::min_delta`]: crate::train::TrainConfig::min_delta
+//! [`ValMetric::Auroc`]: crate::train::ValMetric::Auroc
+//! [`train`]: crate::train::train
 
 use serde::{Deserialize, Serialize};
 use tch::{Device, Kind, Tensor};
