@@ -5,8 +5,21 @@
 //! 1. random split of the domains into meta-train `S'` and meta-test `V`;
 //! 2. meta-train step `θ' = θ − η_s ∇_θ L(S'; θ)`;
 //! 3. domain-shift margin `γ = |E(S', p_θ') − E(V, p_θ')|` with
-//!    `E = |mean_i logsumexp(z_i / T)|` (eq. 3, `T = 1`);
+//!    `E = |mean_i logsumexp(z_i / T)|` (eq. 3, `T = 1`), the logits `z`
+//!    from an *evaluation-mode* forward at θ′: batch norm uses the running
+//!    statistics and dropout is off. The paper does not say which mode; the
+//!    authors' code calls the network with `training=False`, and it is the
+//!    only mode in which γ can see a shift: in training mode each set is
+//!    normalised by its own batch statistics, which removes a difference in
+//!    level or scale between the sets before the energy is computed (and
+//!    each such forward would also move the running statistics);
 //! 4. meta-optimisation `θ ← θ − η_t ∇_θ (L(S'; θ) + γ · L(V; θ'))`.
+//!
+//! Batch norm: the meta-train forward at θ runs in training mode and is the
+//! only forward of the step that updates the running statistics; the
+//! meta-test forward at θ′ runs in training mode with them frozen (see
+//! [`crate::ParamStore::without_statistics_updates`]), and the energy
+//! forwards never touch them.
 //!
 //! γ is a weight, not an objective: it is computed without a graph and
 //! enters the loss as a constant (the paper never differentiates it). The
@@ -19,7 +32,7 @@ use serde::{Deserialize, Serialize};
 use tch::Tensor;
 
 use super::common::{check_batches, Core};
-use super::mldg::{adapt, check_meta, random_meta_test, set_loss, split, MetaSet};
+use super::mldg::{adapt, check_meta, meta_test_loss, random_meta_test, set_loss, split, MetaSet};
 use crate::error::LearnError;
 use crate::losses::energy_score;
 use crate::method::{DomainBatch, LossReport, Method};
@@ -65,12 +78,13 @@ pub struct DaMldg {
     num_domains: usize,
 }
 
-/// `E(set, p_params)` over all samples of the set, without a graph.
+/// `E(set, p_params)` over all samples of the set, from an evaluation-mode
+/// forward (running statistics, no dropout, nothing updated), without a graph.
 fn set_energy(model: &dyn Model, params: &[Tensor], set: &MetaSet, temperature: f64) -> f64 {
     tch::no_grad(|| {
         let logits: Vec<Tensor> = set
             .iter()
-            .map(|(x, _)| model.forward(params, x, true))
+            .map(|(x, _)| model.forward(params, x, false))
             .collect();
         energy_score(&Tensor::cat(&logits, 0), temperature).double_value(&[])
     })
@@ -118,7 +132,7 @@ impl DaMldg {
             - set_energy(model, &theta_prime, &v, t))
         .abs();
         // Meta-optimisation: L(S'; θ) + γ · L(V; θ')
-        let meta_test = set_loss(model, &theta_prime, &v);
+        let meta_test = meta_test_loss(model, &theta_prime, &v);
         let loss = &meta_train + &meta_test * gamma;
         let total = self.core.step(&loss)?;
         Ok(LossReport {
