@@ -183,3 +183,30 @@ fn da_mldg_gamma_grows_with_a_level_shift_that_training_mode_energy_normalises_a
          {gamma_same} → {gamma_shifted}"
     );
 }
+
+#[test]
+fn da_mldg_gamma_max_bounds_the_weight_used_and_logs_the_measured_gamma() {
+    let _serial = serial();
+    let batches = domains([0.0, 4.0, 0.0]);
+    let cfg = DaMldgConfig {
+        gamma_max: Some(0.05),
+        optimizer: sgd(),
+        ..DaMldgConfig::default()
+    };
+    let mut da = DaMldg::new(&cfg, resnet(11), 3).unwrap();
+    let report = da.update_with_split(&batches, &[1]).unwrap();
+    let (gamma, used) = (report.terms["gamma"], report.terms["gamma_used"]);
+    assert!(gamma > 0.05, "the shifted domain gives γ = {gamma}");
+    assert_eq!(used, 0.05);
+    let expected = report.terms["meta_train"] + used * report.terms["meta_test"];
+    assert!(
+        (report.total - expected).abs() < 1e-5,
+        "{} vs {expected}",
+        report.total
+    );
+    let bad = DaMldgConfig {
+        gamma_max: Some(f64::NAN),
+        ..DaMldgConfig::default()
+    };
+    assert!(DaMldg::new(&bad, resnet(11), 3).is_err());
+}
