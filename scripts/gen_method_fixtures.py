@@ -9,11 +9,20 @@ updates of every method with `torch.optim` optimisers and `torch.autograd`
 second-order MLDG), and writes inputs, initial weights and expected results
 to crates/emoshift-learn/tests/fixtures/methods/.
 
-Run: /work/main/.venv/bin/python scripts/gen_method_fixtures.py
+The `bn_*` cases train a small conv net with batch norm (`ConvBn`, an
+`nn.Module` run through `torch.func.functional_call`): the forwards at θ
+update its buffers in place, the forwards at θ′ get copies of them that are
+thrown away, and γ comes from an evaluation-mode forward at θ′. They check
+the updated weights, the running statistics and train/eval-mode outputs.
+
+Run: /work/main/.venv/bin/python scripts/gen_method_fixtures.py [--only bn]
+(`--only bn` rewrites just the batch-norm cases; the other cases draw from
+one generator in order, so they only reproduce when all are written.)
 """
 
 import json
 import math
+import sys
 from pathlib import Path
 
 import torch
@@ -566,7 +575,125 @@ def loss_cases(gen):
     write("losses", t, meta)
 
 
+# ---------------------------------------------------------------- batch-norm cases
+class ConvBn(torch.nn.Module):
+    """conv3x3(1->4) -> BN -> ReLU -> conv3x3(4->4, stride 2) -> BN -> ReLU as
+    the feature map, mean pool, linear; convolutions without bias."""
+
+    def __init__(self, classes):
+        super().__init__()
+        nn = torch.nn
+        self.features = nn.Sequential(
+            nn.Conv2d(1, 4, 3, padding=1, bias=False), nn.BatchNorm2d(4), nn.ReLU(),
+            nn.Conv2d(4, 4, 3, stride=2, padding=1, bias=False), nn.BatchNorm2d(4), nn.ReLU())
+        self.classifier = nn.Linear(4, classes)
+
+    def forward(self, x):
+        return self.classifier(self.features(x).mean(dim=(2, 3)))
+
+
+def bn_run(net, params, buffers, x, train, keep_statistics):
+    """Logits of `net` at `params`. `keep_statistics`: the forward may update
+    `buffers` in place (the forwards at θ); otherwise it gets copies."""
+    net.train(train)
+    bufs = buffers if keep_statistics else {k: v.clone() for k, v in buffers.items()}
+    return torch.func.functional_call(net, {**params, **bufs}, (x,))
+
+
+def bn_set_loss(net, params, buffers, parts, keep_statistics):
+    """Eq. 2's L(set): mean over the set's domains of each domain's mean CE,
+    from one training-mode forward of the set's minibatches joined."""
+    logits = bn_run(net, params, buffers, torch.cat([b["x"] for b in parts]), True, keep_statistics)
+    chunks = logits.split([b["x"].shape[0] for b in parts])
+    return torch.stack([ce(z, b["y"]) for z, b in zip(chunks, parts)]).mean()
+
+
+def bn_case(gen, name, method, order=None):
+    classes = 3
+    net = ConvBn(classes)
+    init = {k: (torch.randn(v.shape, generator=gen) * 0.5) for k, v in net.named_parameters()}
+    init["features.1.weight"] = 1 + 0.1 * torch.randn(4, generator=gen)
+    init["features.4.weight"] = 1 + 0.1 * torch.randn(4, generator=gen)
+    buf_init = {k: v.clone() for k, v in net.named_buffers()}
+    bs = batches(gen, [4, 3, 5], (1, 4, 5), classes)
+    # One domain shifted in level and gain: batch norm sees it.
+    bs[2]["x"] = bs[2]["x"] * 1.5 + 2.0
+    probe = torch.cat([bs[0]["x"][:2], bs[2]["x"][:2]])
+    schedule = [[1], [2]]
+    opt_cfg = {"kind": "sgd", "lr": 0.1, "momentum": 0.9}
+    inner_lr = 0.3
+    if method == "erm":
+        config = {"name": "erm", "optimizer": opt_cfg}
+    elif method == "mldg":
+        config = {"name": "mldg", "inner_lr": inner_lr, "beta": 0.7, "order": order, "optimizer": opt_cfg}
+    else:
+        config = {"name": "da_mldg", "inner_lr": inner_lr, "temperature": 1.0, "order": order,
+                  "optimizer": opt_cfg}
+    p = leaves(init)
+    buffers = {k: v.clone() for k, v in buf_init.items()}
+    opt = make_optim(opt_cfg, list(p.values()))
+    reports = []
+    for step in range(len(schedule)):
+        if method == "erm":
+            loss = bn_set_loss(net, p, buffers, [{"x": torch.cat([b["x"] for b in bs]),
+                                                  "y": torch.cat([b["y"] for b in bs])}], True)
+            outer_step(opt, loss)
+            reports.append({"total": float(loss.detach()), "ce": float(loss.detach())})
+            continue
+        v = [bs[i] for i in schedule[step]]
+        s_prime = [b for i, b in enumerate(bs) if i not in schedule[step]]
+        names = list(p.keys())
+        theta = [p[k] for k in names]
+        ltr = bn_set_loss(net, p, buffers, s_prime, True)
+        grads = torch.autograd.grad(ltr, theta, create_graph=(order == 2), retain_graph=True)
+        if order == 1:
+            grads = [g.detach() for g in grads]
+        p_prime = {k: t - inner_lr * g for k, t, g in zip(names, theta, grads)}
+        terms = {}
+        if method == "da_mldg":
+            with torch.no_grad():
+                e_s = energy(bn_run(net, p_prime, buffers, torch.cat([b["x"] for b in s_prime]), False, False), 1.0)
+                e_v = energy(bn_run(net, p_prime, buffers, torch.cat([b["x"] for b in v]), False, False), 1.0)
+            weight = float((e_s - e_v).abs())
+            terms["gamma"] = weight
+        else:
+            weight = 0.7
+        lte = bn_set_loss(net, p_prime, buffers, v, False)
+        loss = ltr + weight * lte
+        g_with = torch.autograd.grad(loss, theta, retain_graph=True)
+        g_without = torch.autograd.grad(ltr, theta, retain_graph=True)
+        assert max((a - b).abs().max() for a, b in zip(g_with, g_without)) > 1e-3
+        outer_step(opt, loss)
+        terms.update({"total": float(loss.detach()), "meta_train": float(ltr.detach()), "meta_test": float(lte.detach())})
+        reports.append(terms)
+    tensors = batch_tensors(bs)
+    tensors["probe"] = probe
+    for k, t in {**init, **buf_init}.items():
+        tensors[f"init.model.{k}"] = t
+    for k, t in {**p, **buffers}.items():
+        tensors[f"expected.model.{k}"] = t
+    with torch.no_grad():
+        tensors["probe.eval"] = bn_run(net, p, buffers, probe, False, False)
+        tensors["probe.train"] = bn_run(net, p, buffers, probe, True, False)
+    meta = {"model": {"kind": "conv_bn", "classes": classes}, "config": config, "num_domains": 3,
+            "steps": len(schedule), "domains": [b["domain"] for b in bs], "reports": reports}
+    if method != "erm":
+        meta["meta_test_schedule"] = schedule
+    write(name, tensors, meta)
+
+
+def bn_cases():
+    gen = torch.Generator().manual_seed(20260601)
+    bn_case(gen, "bn_erm", "erm")
+    for order in (1, 2):
+        bn_case(gen, f"bn_mldg_order{order}", "mldg", order)
+        bn_case(gen, f"bn_da_mldg_order{order}", "da_mldg", order)
+
+
 def main():
+    if sys.argv[1:] == ["--only", "bn"]:
+        bn_cases()
+        return
     gen = torch.Generator().manual_seed(20240531)
     optim_cases(gen)
     loss_cases(gen)
@@ -584,6 +711,7 @@ def main():
     probe_case(gen)
     # Own generator, so that adding this case left the fixtures above unchanged.
     dann_case(torch.Generator().manual_seed(20261202), "dann_target", unlabelled_target=True)
+    bn_cases()
 
 
 if __name__ == "__main__":

@@ -7,6 +7,7 @@
 //! exchange with Python and reference fixtures line up.
 
 use std::path::Path;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use tch::{Device, Kind, Tensor};
 
@@ -20,6 +21,7 @@ pub struct ParamStore {
     values: Vec<Tensor>,
     buffer_names: Vec<String>,
     buffers: Vec<Tensor>,
+    statistics_frozen: AtomicBool,
 }
 
 impl ParamStore {
@@ -31,6 +33,7 @@ impl ParamStore {
             values: Vec::new(),
             buffer_names: Vec::new(),
             buffers: Vec::new(),
+            statistics_frozen: AtomicBool::new(false),
         }
     }
 
@@ -85,9 +88,43 @@ impl ParamStore {
         &self.buffer_names
     }
 
-    /// The buffers; batch norm updates them in place during training.
+    /// The buffers; batch norm updates them in place during training
+    /// (unless frozen, see [`ParamStore::without_statistics_updates`]).
     pub fn buffers(&self) -> &[Tensor] {
         &self.buffers
+    }
+
+    /// Runs `f` with the running statistics of this store frozen: a
+    /// training-mode forward inside still normalises with batch statistics
+    /// (and still drops out), but batch norm passes no running tensors to
+    /// ATen, so `running_mean`, `running_var` and `num_batches_tracked` keep
+    /// their values. This is PyTorch's `F.batch_norm(x, None, None,
+    /// training=True)`, or a `functional_call` on copies of the buffers.
+    ///
+    /// MLDG and DA-MLDG evaluate the network at adapted values θ′; those
+    /// forwards must not move the statistics of θ, which evaluation uses.
+    /// A switch rather than a copy-and-restore of the buffers: the buffers
+    /// are never written, so nothing is copied and no graph that saved them
+    /// sees them change before its backward pass. The previous setting is
+    /// restored when `f` returns or unwinds, so calls nest.
+    pub fn without_statistics_updates<T>(&self, f: impl FnOnce() -> T) -> T {
+        struct Restore<'a>(&'a AtomicBool, bool);
+        impl Drop for Restore<'_> {
+            fn drop(&mut self) {
+                self.0.store(self.1, Ordering::Relaxed);
+            }
+        }
+        let _restore = Restore(
+            &self.statistics_frozen,
+            self.statistics_frozen.swap(true, Ordering::Relaxed),
+        );
+        f()
+    }
+
+    /// Whether training-mode forwards leave the running statistics alone
+    /// (inside [`ParamStore::without_statistics_updates`]).
+    pub fn statistics_frozen(&self) -> bool {
+        self.statistics_frozen.load(Ordering::Relaxed)
     }
 
     /// Number of scalar parameters.

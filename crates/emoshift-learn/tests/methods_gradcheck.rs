@@ -5,6 +5,10 @@
 //! reversal, `create_graph` for second-order MLDG) on tiny networks with the
 //! same parameter names; every value here must match within
 //! `|actual − expected| ≤ 1e-4·|expected| + 1e-6`, element by element.
+//! The `bn_*` fixtures use a conv net with batch norm ([`common::ConvBn`])
+//! and also check the running statistics and train/eval-mode outputs.
+
+mod common;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -136,6 +140,7 @@ impl Fixture {
                 ))
             }
             "tiny_conv" => Box::new(TinyConv::new(classes)),
+            "conv_bn" => Box::new(common::ConvBn::new(4, classes)),
             other => panic!("unknown fixture model {other}"),
         }
     }
@@ -291,6 +296,7 @@ fn check_generic(name: &str) {
         .collect();
     fx.check_reports(&reports);
     fx.check_expected(method.as_ref());
+    check_probe(&fx, method.as_ref());
 }
 
 #[test]
@@ -335,13 +341,36 @@ fn probe_without_augmentation_averages_frames_and_matches_pytorch() {
     check_generic("probe");
 }
 
-fn meta_test_positions(fx: &Fixture) -> Vec<usize> {
-    fx.meta["meta_test"]
-        .as_array()
-        .unwrap()
+/// The meta-test positions of each step: `meta_test_schedule` (one list
+/// per step) or the same `meta_test` list at every step.
+fn meta_test_schedule(fx: &Fixture) -> Vec<Vec<usize>> {
+    let positions = |v: &Value| -> Vec<usize> {
+        v.as_array()
+            .unwrap()
+            .iter()
+            .map(|i| i.as_u64().unwrap() as usize)
+            .collect()
+    };
+    match fx.meta.get("meta_test_schedule") {
+        Some(s) => s.as_array().unwrap().iter().map(positions).collect(),
+        None => vec![positions(&fx.meta["meta_test"]); fx.steps()],
+    }
+}
+
+/// Runs the fixture's steps with its meta-test schedule through `update`.
+fn run_meta<M: Method>(
+    fx: &Fixture,
+    method: &mut M,
+    update: impl Fn(&mut M, &[DomainBatch], &[usize]) -> LossReport,
+) {
+    fx.init(method);
+    let batches = fx.batches();
+    let reports: Vec<LossReport> = meta_test_schedule(fx)
         .iter()
-        .map(|v| v.as_u64().unwrap() as usize)
-        .collect()
+        .map(|split| update(method, &batches, split))
+        .collect();
+    fx.check_reports(&reports);
+    fx.check_expected(method);
 }
 
 fn check_mldg(name: &str) {
@@ -350,14 +379,10 @@ fn check_mldg(name: &str) {
         panic!("not an mldg fixture")
     };
     let mut method = Mldg::new(&cfg, fx.model(), fx.num_domains()).unwrap();
-    fx.init(&mut method);
-    let batches = fx.batches();
-    let split = meta_test_positions(&fx);
-    let reports: Vec<LossReport> = (0..fx.steps())
-        .map(|_| method.update_with_split(&batches, &split).unwrap())
-        .collect();
-    fx.check_reports(&reports);
-    fx.check_expected(&method);
+    run_meta(&fx, &mut method, |m, b, s| {
+        m.update_with_split(b, s).unwrap()
+    });
+    check_probe(&fx, &method);
 }
 
 fn check_da_mldg(name: &str) {
@@ -366,14 +391,29 @@ fn check_da_mldg(name: &str) {
         panic!("not a da_mldg fixture")
     };
     let mut method = DaMldg::new(&cfg, fx.model(), fx.num_domains()).unwrap();
-    fx.init(&mut method);
-    let batches = fx.batches();
-    let split = meta_test_positions(&fx);
-    let reports: Vec<LossReport> = (0..fx.steps())
-        .map(|_| method.update_with_split(&batches, &split).unwrap())
-        .collect();
-    fx.check_reports(&reports);
-    fx.check_expected(&method);
+    run_meta(&fx, &mut method, |m, b, s| {
+        m.update_with_split(b, s).unwrap()
+    });
+    check_probe(&fx, &method);
+}
+
+/// Where the fixture has a `probe` input: the updated network's
+/// evaluation-mode logits (running statistics) and training-mode logits
+/// (batch statistics, the running ones left as they are) match PyTorch's.
+fn check_probe(fx: &Fixture, method: &dyn Method) {
+    let Some(probe) = fx.tensors.get("probe") else {
+        return;
+    };
+    assert_close(
+        &method.predict(probe),
+        fx.get("probe.eval"),
+        "eval-mode logits",
+    );
+    let store = method.model().store();
+    let train = store.without_statistics_updates(|| {
+        tch::no_grad(|| method.model().forward(store.values(), probe, true))
+    });
+    assert_close(&train, fx.get("probe.train"), "train-mode logits");
 }
 
 #[test]
@@ -420,6 +460,31 @@ fn check_rsc(name: &str) {
         .collect();
     fx.check_reports(&reports);
     fx.check_expected(&method);
+}
+
+#[test]
+fn erm_on_a_batch_norm_net_matches_pytorch_weights_statistics_and_outputs() {
+    check_generic("bn_erm");
+}
+
+#[test]
+fn mldg_first_order_on_a_batch_norm_net_matches_pytorch_weights_statistics_and_outputs() {
+    check_mldg("bn_mldg_order1");
+}
+
+#[test]
+fn mldg_second_order_on_a_batch_norm_net_matches_pytorch_weights_statistics_and_outputs() {
+    check_mldg("bn_mldg_order2");
+}
+
+#[test]
+fn da_mldg_first_order_on_a_batch_norm_net_matches_pytorch_gamma_weights_statistics_and_outputs() {
+    check_da_mldg("bn_da_mldg_order1");
+}
+
+#[test]
+fn da_mldg_second_order_on_a_batch_norm_net_matches_pytorch_gamma_weights_statistics_and_outputs() {
+    check_da_mldg("bn_da_mldg_order2");
 }
 
 #[test]

@@ -5,8 +5,29 @@
 //! 1. random split of the domains into meta-train `S'` and meta-test `V`;
 //! 2. meta-train step `θ' = θ − η_s ∇_θ L(S'; θ)`;
 //! 3. domain-shift margin `γ = |E(S', p_θ') − E(V, p_θ')|` with
-//!    `E = |mean_i logsumexp(z_i / T)|` (eq. 3, `T = 1`);
+//!    `E = |mean_i logsumexp(z_i / T)|` (eq. 3, `T = 1`), the logits `z`
+//!    from an *evaluation-mode* forward at θ′: batch norm uses the running
+//!    statistics and dropout is off. The paper does not say which mode; the
+//!    authors' code calls the network with `training=False`, and it is the
+//!    only mode in which γ can see a shift: in training mode each set is
+//!    normalised by its own batch statistics, which removes a difference in
+//!    level or scale between the sets before the energy is computed (and
+//!    each such forward would also move the running statistics);
 //! 4. meta-optimisation `θ ← θ − η_t ∇_θ (L(S'; θ) + γ · L(V; θ'))`.
+//!
+//! Batch norm: the meta-train forward at θ runs in training mode and is the
+//! only forward of the step that updates the running statistics; the
+//! meta-test forward at θ′ runs in training mode with them frozen (see
+//! [`crate::ParamStore::without_statistics_updates`]), and the energy
+//! forwards never touch them.
+//!
+//! γ's scale: measured in evaluation mode, γ is unbounded, and on the
+//! synthetic English corpora (ResNet-18 width 0.125, `batch_size = 8`,
+//! paper learning rates) it grew 0.01 → 1 → 15 → 2300 → 7·10¹² within ten
+//! steps: a large γ makes a large meta-test step, which drives the
+//! evaluation-mode logits (whose running statistics lag behind) further
+//! apart, which raises γ. `gamma_max` bounds it (off by default, as the
+//! paper has no bound); `gamma_used` in the loss report is the weight applied.
 //!
 //! γ is a weight, not an objective: it is computed without a graph and
 //! enters the loss as a constant (the paper never differentiates it). The
@@ -19,7 +40,7 @@ use serde::{Deserialize, Serialize};
 use tch::Tensor;
 
 use super::common::{check_batches, Core};
-use super::mldg::{adapt, check_meta, random_meta_test, set_loss, split, MetaSet};
+use super::mldg::{adapt, check_meta, meta_test_loss, random_meta_test, set_loss, split, MetaSet};
 use crate::error::LearnError;
 use crate::losses::energy_score;
 use crate::method::{DomainBatch, LossReport, Method};
@@ -43,6 +64,10 @@ pub struct DaMldgConfig {
     pub optimizer: OptimConfig,
     /// Clip the global gradient norm to this value.
     pub clip_grad_norm: Option<f64>,
+    /// Upper bound on the γ that weights the meta-test loss (not in the
+    /// paper; off by default). The measured γ is logged as `gamma`, the
+    /// weight used as `gamma_used`.
+    pub gamma_max: Option<f64>,
 }
 
 impl Default for DaMldgConfig {
@@ -54,6 +79,7 @@ impl Default for DaMldgConfig {
             meta_test_domains: 1,
             optimizer: OptimConfig::sgd_momentum(0.05, 0.9),
             clip_grad_norm: None,
+            gamma_max: None,
         }
     }
 }
@@ -65,12 +91,13 @@ pub struct DaMldg {
     num_domains: usize,
 }
 
-/// `E(set, p_params)` over all samples of the set, without a graph.
+/// `E(set, p_params)` over all samples of the set, from an evaluation-mode
+/// forward (running statistics, no dropout, nothing updated), without a graph.
 fn set_energy(model: &dyn Model, params: &[Tensor], set: &MetaSet, temperature: f64) -> f64 {
     tch::no_grad(|| {
         let logits: Vec<Tensor> = set
             .iter()
-            .map(|(x, _)| model.forward(params, x, true))
+            .map(|(x, _)| model.forward(params, x, false))
             .collect();
         energy_score(&Tensor::cat(&logits, 0), temperature).double_value(&[])
     })
@@ -90,6 +117,15 @@ impl DaMldg {
                 value: cfg.temperature.to_string(),
                 allowed: "a finite number > 0".into(),
             });
+        }
+        if let Some(g) = cfg.gamma_max {
+            if !(g.is_finite() && g >= 0.0) {
+                return Err(LearnError::Config {
+                    key: "gamma_max".into(),
+                    value: g.to_string(),
+                    allowed: "a finite number >= 0".into(),
+                });
+            }
         }
         let heads = ParamStore::new(model.store().device());
         Ok(Self {
@@ -117,9 +153,10 @@ impl DaMldg {
         let gamma = (set_energy(model, &theta_prime, &s_prime, t)
             - set_energy(model, &theta_prime, &v, t))
         .abs();
+        let gamma_used = self.cfg.gamma_max.map_or(gamma, |max| gamma.min(max));
         // Meta-optimisation: L(S'; θ) + γ · L(V; θ')
-        let meta_test = set_loss(model, &theta_prime, &v);
-        let loss = &meta_train + &meta_test * gamma;
+        let meta_test = meta_test_loss(model, &theta_prime, &v);
+        let loss = &meta_train + &meta_test * gamma_used;
         let total = self.core.step(&loss)?;
         Ok(LossReport {
             total,
@@ -127,6 +164,7 @@ impl DaMldg {
                 ("meta_train".to_string(), meta_train.double_value(&[])),
                 ("meta_test".to_string(), meta_test.double_value(&[])),
                 ("gamma".to_string(), gamma),
+                ("gamma_used".to_string(), gamma_used),
             ]
             .into(),
         })

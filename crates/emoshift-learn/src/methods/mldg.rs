@@ -9,6 +9,12 @@
 //! gradient is treated as a constant, so the meta-test gradient evaluated at
 //! θ' is applied to θ (first-order MLDG).
 //!
+//! Batch norm: each set is forwarded as one batch (see [`set_loss`]). The
+//! meta-train forward at θ updates the running statistics; the meta-test
+//! forward at θ′ normalises with its batch statistics but leaves the
+//! running ones alone ([`meta_test_loss`]), so evaluation uses statistics of
+//! θ only, as after an ERM step.
+//!
 //! A single training domain leaves no domain for the meta-test set; its
 //! minibatch is then split in two random halves (meta-train gets the larger
 //! one), and a minibatch of one sample serves as both sets.
@@ -146,13 +152,38 @@ pub(crate) fn random_meta_test(num_batches: usize, count: usize) -> Vec<usize> {
 }
 
 /// `L(set; params)`: the mean over the set's domains of the mean
-/// cross-entropy of each domain, with the network evaluated at `params`.
+/// cross-entropy of each domain, with the network evaluated in training
+/// mode at `params` on the set's minibatches joined into one batch. Batch
+/// norm therefore normalises by the statistics of the set as a whole, as
+/// ERM does over all domains and as the DA-MLDG authors' code forwards its
+/// meta-train set, not by each domain's own (which would hide the very
+/// shift between the domains and leave running statistics that describe
+/// no batch the network was trained on).
 pub(crate) fn set_loss(model: &dyn Model, params: &[Tensor], set: &MetaSet) -> Tensor {
-    let losses: Vec<Tensor> = set
+    let logits = match set.as_slice() {
+        [(x, _)] => model.forward(params, x, true),
+        _ => {
+            let xs: Vec<&Tensor> = set.iter().map(|(x, _)| x).collect();
+            model.forward(params, &Tensor::cat(&xs, 0), true)
+        }
+    };
+    let sizes: Vec<i64> = set.iter().map(|(x, _)| x.size()[0]).collect();
+    let losses: Vec<Tensor> = logits
+        .split_with_sizes(&sizes, 0)
         .iter()
-        .map(|(x, y)| cross_entropy(&model.forward(params, x, true), y))
+        .zip(set)
+        .map(|(z, (_, y))| cross_entropy(z, y))
         .collect();
     mean_of(&losses)
+}
+
+/// `L(V; θ′)`, the meta-test loss: a training-mode forward (batch
+/// statistics) that leaves the running statistics of θ untouched, so that
+/// evaluation sees only what the forwards at θ gathered.
+pub(crate) fn meta_test_loss(model: &dyn Model, theta_prime: &[Tensor], v: &MetaSet) -> Tensor {
+    model
+        .store()
+        .without_statistics_updates(|| set_loss(model, theta_prime, v))
 }
 
 /// The virtual step `θ' = θ − α ∇_θ L(S')`. With `order = 2` the gradient
@@ -220,8 +251,8 @@ impl Mldg {
         let meta_train = set_loss(model, theta, &s_prime);
         // θ' = θ − α ∇_θ L(S'; θ)
         let theta_prime = adapt(theta, &meta_train, self.cfg.inner_lr, self.cfg.order);
-        // L(V; θ')
-        let meta_test = set_loss(model, &theta_prime, &v);
+        // L(V; θ'), the running statistics of θ untouched
+        let meta_test = meta_test_loss(model, &theta_prime, &v);
         // L(S'; θ) + β · L(V; θ')
         let loss = &meta_train + &meta_test * self.cfg.beta;
         let total = self.core.step(&loss)?;

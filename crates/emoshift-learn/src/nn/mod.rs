@@ -28,11 +28,13 @@ pub struct Pass<'a> {
     params: &'a [Tensor],
     buffers: &'a [Tensor],
     train: bool,
+    statistics_frozen: bool,
 }
 
 impl<'a> Pass<'a> {
     /// A pass over `params` (one tensor per parameter of `store`, in order)
-    /// with the buffers of `store`.
+    /// with the buffers of `store`, their running statistics frozen when
+    /// the store says so ([`ParamStore::without_statistics_updates`]).
     ///
     /// # Panics
     /// If `params` does not hold one tensor per parameter of `store`: that
@@ -47,6 +49,7 @@ impl<'a> Pass<'a> {
             params,
             buffers: store.buffers(),
             train,
+            statistics_frozen: store.statistics_frozen(),
         }
     }
 
@@ -61,9 +64,14 @@ impl<'a> Pass<'a> {
     }
 
     /// Whether the network runs in training mode (dropout on, batch norm
-    /// using and updating batch statistics).
+    /// using batch statistics).
     pub fn train(&self) -> bool {
         self.train
+    }
+
+    /// Whether a training-mode batch norm updates its running statistics.
+    pub fn update_statistics(&self) -> bool {
+        self.train && !self.statistics_frozen
     }
 }
 

@@ -61,8 +61,10 @@ impl BatchNorm {
     }
 
     /// Normalises `x`. In training mode it uses the batch statistics and
-    /// updates the running ones in place (momentum 0.1, unbiased variance);
-    /// in evaluation mode it uses the running statistics. A training batch
+    /// updates the running ones in place (momentum 0.1, unbiased variance),
+    /// unless the pass has them frozen ([`Pass::update_statistics`]): then
+    /// no running tensors reach ATen and the buffers keep their values. In
+    /// evaluation mode it uses the running statistics. A training batch
     /// with a single value per channel has no variance (PyTorch's module
     /// refuses it, and ATen would write NaN into `running_var`): it is
     /// normalised with the running statistics, which stay untouched.
@@ -70,6 +72,20 @@ impl BatchNorm {
         let channels = x.size().get(1).copied().unwrap_or(1).max(1);
         let per_channel = x.numel() as i64 / channels;
         let batch_statistics = pass.train() && per_channel > 1;
+        let weight = Some(pass.param(self.weight));
+        let bias = Some(pass.param(self.bias));
+        if batch_statistics && !pass.update_statistics() {
+            return x.batch_norm(
+                weight,
+                bias,
+                None::<&Tensor>,
+                None::<&Tensor>,
+                true,
+                MOMENTUM,
+                EPS,
+                true,
+            );
+        }
         if batch_statistics {
             tch::no_grad(|| {
                 let _ = pass
@@ -79,8 +95,8 @@ impl BatchNorm {
             });
         }
         x.batch_norm(
-            Some(pass.param(self.weight)),
-            Some(pass.param(self.bias)),
+            weight,
+            bias,
             Some(pass.buffer(self.running_mean)),
             Some(pass.buffer(self.running_var)),
             batch_statistics,
