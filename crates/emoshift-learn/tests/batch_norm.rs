@@ -39,6 +39,7 @@ fn domains(levels: [f64; 3]) -> Vec<DomainBatch> {
             y: Tensor::arange(16, (Kind::Int64, Device::Cpu)).remainder(CLASSES as i64),
             domain: d,
             aux: BTreeMap::new(),
+            labelled: true,
         })
         .collect()
 }

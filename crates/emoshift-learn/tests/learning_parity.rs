@@ -212,6 +212,7 @@ impl Run {
                     y: self.data[d].1.index_select(0, &idx),
                     domain: d,
                     aux: BTreeMap::new(),
+                    labelled: true,
                 }
             })
             .collect()

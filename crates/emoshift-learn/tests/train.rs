@@ -64,14 +64,15 @@ fn only_classes(data: &Dataset, keep: &[usize], num_classes: usize) -> Dataset {
     let domains = data
         .domains()
         .iter()
-        .map(|d| Domain {
-            name: d.name.clone(),
-            examples: d
-                .examples
-                .iter()
-                .filter(|e| keep.contains(&e.label))
-                .cloned()
-                .collect(),
+        .map(|d| {
+            Domain::labelled(
+                d.name.clone(),
+                d.examples
+                    .iter()
+                    .filter(|e| keep.contains(&e.label))
+                    .cloned()
+                    .collect(),
+            )
         })
         .collect();
     Dataset::new(domains, num_classes).unwrap()

@@ -22,7 +22,7 @@ fn data(dir: &Path) -> (PathBuf, PathBuf) {
     let corpora = dir.join("data");
     check(
         emoshift()
-            .args(["synth", "--seed", "3", "--scale", "0.1", "--out"])
+            .args(["synth", "--seed", "3", "--scale", "0.5", "--out"])
             .arg(&corpora)
             .args(["--corpus", "iemocap,ravdess,savee,crema_d,emodb,tess"])
             .output()
