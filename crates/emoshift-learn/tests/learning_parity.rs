@@ -232,10 +232,15 @@ impl Run {
         };
         let mut max_loss_diff = 0f64;
         let expected_losses = reference["losses"].as_array().unwrap();
-        for step in 0..self.spec.steps {
+        assert_eq!(
+            expected_losses.len(),
+            self.spec.steps,
+            "one loss record per step"
+        );
+        for (step, expected) in expected_losses.iter().enumerate() {
             let batches = self.batches(step);
             let report = learner.update(&batches, &[step % domains]);
-            for (term, value) in expected_losses[step].as_object().unwrap() {
+            for (term, value) in expected.as_object().unwrap() {
                 let actual = if term == "total" {
                     report.total
                 } else {
