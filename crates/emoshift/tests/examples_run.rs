@@ -98,7 +98,8 @@ fn tiny(path: &Path, dir: &Path, cache: &Path, corpora: &Path, manifest: &Path) 
     );
     set(&mut exp, "data", data.into());
     let mut features = exp["features"].as_table().unwrap().clone();
-    let crop = features["crop_seconds"].as_float().unwrap().min(0.5);
+    // Long enough for VGG-16's five pools, short enough to stay cheap.
+    let crop = features["crop_seconds"].as_float().unwrap().min(0.75);
     set(&mut features, "crop_seconds", crop.into());
     if features.contains_key("encoder") {
         let fixture = Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -117,6 +118,10 @@ fn tiny(path: &Path, dir: &Path, cache: &Path, corpora: &Path, manifest: &Path) 
     {
         set(&mut model, "width", 0.0625.into());
     }
+    if model["name"].as_str() == Some("cnn_blstm") {
+        set(&mut model, "channels", vec![4, 8, 8].into());
+        set(&mut model, "hidden", 8.into());
+    }
     set(&mut exp, "model", model.into());
     let mut train = exp
         .get("train")
@@ -126,7 +131,7 @@ fn tiny(path: &Path, dir: &Path, cache: &Path, corpora: &Path, manifest: &Path) 
     for (k, v) in [
         ("steps", 4),
         ("batch_size", 4),
-        ("eval_every", 2),
+        ("eval_every", 4),
         ("patience", 0),
     ] {
         set(&mut train, k, v.into());

@@ -82,12 +82,6 @@ pub enum Participation {
     Skip(String),
 }
 
-/// The run's grid: for each task (in order) and method run (in order), its part.
-pub struct Plan {
-    /// `parts[task][method]`.
-    pub parts: Vec<Vec<Participation>>,
-}
-
 /// Decides what `method` gets on `task`; `layout` is the model's input layout.
 pub fn participation(
     task: &Task,
@@ -197,11 +191,11 @@ fn class_mismatch(task: &Task, labels: &LabelSet) -> Option<String> {
     })
 }
 
-/// Builds the plan and checks every setting that does not need the data:
-/// each method's part on each task, the model and every method's
-/// hyperparameters (by building them once on the CPU with the run's input
-/// shape). Fails when a method runs on no task at all.
-pub fn check(exp: &Experiment, tasks: &[Task], source: &FeatureSource) -> Result<Plan> {
+/// Checks, before any data is read, that every method runs on some task
+/// (an error lists why not), and the model and every method's
+/// hyperparameters, by building them once on the CPU with the run's input
+/// shape.
+pub fn check(exp: &Experiment, tasks: &[Task], source: &FeatureSource) -> Result<()> {
     let layout = exp.model.input_layout();
     let crop_frames = exp.crop_frames(source);
     let in_shape = layout.example_shape(source.n_bins(), crop_frames);
@@ -234,7 +228,7 @@ pub fn check(exp: &Experiment, tasks: &[Task], source: &FeatureSource) -> Result
         }
         check_builds(exp, run, &in_shape, first_labels.num_classes())?;
     }
-    Ok(Plan { parts })
+    Ok(())
 }
 
 /// Builds the model and the method once, so that every hyperparameter is

@@ -323,9 +323,8 @@ fn a_method_that_cannot_run_on_any_task_fails_before_any_work() {
     );
     let tasks = runner::tasks(&exp).unwrap();
     let source = FeatureSource::preset(SOURCE).unwrap();
-    let err = super::plan::check(&exp, &tasks, &source)
-        .err()
-        .expect("dann has one domain everywhere");
+    let err =
+        super::plan::check(&exp, &tasks, &source).expect_err("dann has one domain everywhere");
     let text = format!("{err:#}");
     assert!(
         text.contains("cannot run on any task") && text.contains("training domains"),
