@@ -49,19 +49,28 @@ pub struct PredictConfig {
     pub device: Device,
 }
 
-/// The windows of `frames` frames every `hop` frames covering all of
-/// `features`: the last one ends at the last frame; an input shorter than a
-/// window is tiled to one window.
-pub fn windows(features: &Features, frames: usize, hop: usize) -> Vec<Features> {
-    let n = features.n_frames;
-    if n <= frames {
-        return vec![tile(features, frames, 0)];
+/// Start frames of the windows of `frames` frames every `hop` frames over
+/// `n_frames` frames: the last one ends at the last frame; an input no
+/// longer than a window has one window, at 0.
+pub fn window_starts(n_frames: usize, frames: usize, hop: usize) -> Vec<usize> {
+    if n_frames <= frames {
+        return vec![0];
     }
-    let mut starts: Vec<usize> = (0..=n - frames).step_by(hop.max(1)).collect();
-    if starts.last() != Some(&(n - frames)) {
-        starts.push(n - frames);
+    let mut starts: Vec<usize> = (0..=n_frames - frames).step_by(hop.max(1)).collect();
+    if starts.last() != Some(&(n_frames - frames)) {
+        starts.push(n_frames - frames);
     }
     starts
+}
+
+/// The windows of `frames` frames every `hop` frames covering all of
+/// `features` (at [`window_starts`]); an input shorter than a window is
+/// tiled to one window.
+pub fn windows(features: &Features, frames: usize, hop: usize) -> Vec<Features> {
+    if features.n_frames <= frames {
+        return vec![tile(features, frames, 0)];
+    }
+    window_starts(features.n_frames, frames, hop)
         .into_iter()
         .map(|s| features.window(s as isize, frames, 0.0))
         .collect()
@@ -134,12 +143,25 @@ fn to_rows(t: &Tensor) -> Vec<f32> {
     Vec::<f32>::try_from(t.contiguous().view([-1])).expect("a float tensor on the CPU")
 }
 
-/// Class probabilities per utterance, in evaluation mode.
-pub fn predict_proba(
+/// One utterance's class probabilities: the whole utterance's (its windows
+/// combined by the configured [`Aggregation`]) and each window's.
+#[derive(Debug, Clone, PartialEq)]
+pub struct WindowedProba {
+    /// Probabilities of the whole utterance.
+    pub whole: Vec<f32>,
+    /// Probabilities of each window, in order (one window when no sliding
+    /// window is configured).
+    pub windows: Vec<Vec<f32>>,
+}
+
+/// Class probabilities per utterance and per window, in evaluation mode,
+/// from [`Method::predict`]: the one path evaluation and deployed
+/// prediction share.
+pub fn predict_windows(
     method: &dyn Method,
     utterances: &[&Features],
     cfg: &PredictConfig,
-) -> Result<Vec<Vec<f32>>, LearnError> {
+) -> Result<Vec<WindowedProba>, LearnError> {
     let aggregation = cfg
         .window
         .as_ref()
@@ -149,14 +171,31 @@ pub fn predict_proba(
     Ok(per
         .iter()
         .map(|logits| {
-            let p = match aggregation {
-                Aggregation::MeanProbability => {
-                    logits.softmax(-1, Kind::Float).mean_dim(0, false, None)
-                }
+            let probs = logits.softmax(-1, Kind::Float);
+            let whole = match aggregation {
+                Aggregation::MeanProbability => probs.mean_dim(0, false, None),
                 Aggregation::MeanLogit => logits.mean_dim(0, false, None).softmax(-1, Kind::Float),
             };
-            to_rows(&p)
+            WindowedProba {
+                whole: to_rows(&whole),
+                windows: (0..probs.size()[0])
+                    .map(|i| to_rows(&probs.get(i)))
+                    .collect(),
+            }
         })
+        .collect())
+}
+
+/// Class probabilities per utterance, in evaluation mode (the `whole` part
+/// of [`predict_windows`]).
+pub fn predict_proba(
+    method: &dyn Method,
+    utterances: &[&Features],
+    cfg: &PredictConfig,
+) -> Result<Vec<Vec<f32>>, LearnError> {
+    Ok(predict_windows(method, utterances, cfg)?
+        .into_iter()
+        .map(|w| w.whole)
         .collect())
 }
 

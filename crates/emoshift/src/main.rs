@@ -1,11 +1,8 @@
 //! The `emoshift` command-line tool: parses arguments, sets up logging and
-//! hands over to one command module per subcommand.
+//! hands over to one command module per subcommand, which calls the
+//! libraries (the experiment engine is `emoshift-engine`).
 
 mod commands;
-mod experiment;
-mod feature_source;
-mod model_dir;
-mod normalize;
 
 use clap::{Parser, Subcommand};
 

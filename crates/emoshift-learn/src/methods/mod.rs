@@ -329,7 +329,7 @@ impl MethodNeeds {
 }
 
 /// The training domains a method is built for.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DomainInfo {
     /// Number of domains (domain indices `0..num_domains`).
     pub num_domains: usize,

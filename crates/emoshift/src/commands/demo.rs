@@ -5,13 +5,11 @@
 //! baseline, three trials each) and prints the summary table and the
 //! report's path.
 
-use std::fmt::Write;
 use std::path::PathBuf;
 
 use anyhow::{Context, Result};
 
-use crate::experiment::summary::Summary;
-use crate::experiment::{self, Experiment};
+use emoshift_engine::{self as experiment, Experiment};
 
 /// The demo's experiment, the same file as `examples/demo.toml`.
 const DEMO_EXPERIMENT: &str = include_str!("../../../../examples/demo.toml");
@@ -63,7 +61,7 @@ pub fn run(args: Args) -> Result<()> {
         &data_dir,
         args.seed,
         args.scale,
-        &corpora_used(&exp)?,
+        &experiment::runner::corpora_used(&exp)?,
     )?;
     println!(
         "    {} files, {:.1} minutes of audio in {} corpora",
@@ -77,56 +75,8 @@ pub fn run(args: Args) -> Result<()> {
     );
     let outcome = experiment::run(&exp)?;
     println!("3/3 results (UAR %, mean ± std over trials, on each unseen target corpus; chance is 100 / classes)\n");
-    println!("{}", summary_table(&outcome.summary));
+    println!("{}", outcome.summary.uar_table());
     println!("report: {}", outcome.report_html.display());
     println!("        {}", outcome.report_md.display());
     Ok(())
-}
-
-/// The corpora the experiment's tasks train or test on, sorted, each once.
-fn corpora_used(exp: &Experiment) -> Result<Vec<String>> {
-    let mut names: Vec<String> = experiment::runner::tasks(exp)?
-        .into_iter()
-        .flat_map(|t| t.train_corpora.into_iter().chain(t.target_corpora))
-        .collect();
-    names.sort();
-    names.dedup();
-    Ok(names)
-}
-
-/// UAR (unweighted average recall, the cross-corpus standard) per method
-/// and column as a plain-text table, with UM where every column is present.
-pub fn summary_table(summary: &Summary) -> String {
-    let headings = summary.headings();
-    let width = headings
-        .iter()
-        .map(|h| h.chars().count())
-        .max()
-        .unwrap_or(0)
-        .max(13);
-    let mut out = String::new();
-    let _ = write!(out, "{:<14}", "method");
-    for h in &headings {
-        let _ = write!(out, " {h:>width$}");
-    }
-    let _ = writeln!(out, " {:>7}", "UM");
-    for method in &summary.methods {
-        let _ = write!(out, "{method:<14}");
-        for c in 0..summary.columns.len() {
-            let cell = summary
-                .cell(method, c)
-                .and_then(|cell| cell.metrics.get("uar"))
-                .map(|m| m.scaled(100.0).to_string())
-                .unwrap_or_else(|| "–".into());
-            let _ = write!(out, " {cell:>width$}");
-        }
-        let um = summary
-            .across
-            .get(method)
-            .and_then(|m| m.get("uar"))
-            .map(|m| format!("{:.2}", m.um * 100.0))
-            .unwrap_or_else(|| "–".into());
-        let _ = writeln!(out, " {um:>7}");
-    }
-    out
 }

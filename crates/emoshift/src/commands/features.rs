@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{bail, Context, Result};
 use emoshift_audio::FeatureStore;
 
-use crate::feature_source::FeatureSource;
+use emoshift_engine::feature_source::FeatureSource;
 
 /// Audio file extensions picked up when walking a folder.
 const AUDIO_EXTENSIONS: [&str; 4] = ["wav", "flac", "mp3", "ogg"];

@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use anyhow::Result;
 
-use crate::experiment::{self, Experiment};
+use emoshift_engine::{self as experiment, Experiment};
 
 /// Arguments of `emoshift run`.
 #[derive(Debug, clap::Args)]
@@ -25,7 +25,7 @@ pub fn run(args: Args) -> Result<()> {
         return Ok(());
     }
     let outcome = experiment::run(&exp)?;
-    println!("{}", crate::commands::demo::summary_table(&outcome.summary));
+    println!("{}", outcome.summary.uar_table());
     println!("report: {}", outcome.report_html.display());
     println!("        {}", outcome.report_md.display());
     Ok(())

@@ -24,11 +24,10 @@ use std::time::Instant;
 use anyhow::{anyhow, Context, Result};
 use serde::{Serialize, Serializer};
 use serde_json::json;
-use tch::Device;
 use tiny_http::{Header, Method, Request, Response, Server};
 
-use super::predict::{predict_file, Row};
-use crate::model_dir::{self, LoadedModel};
+use emoshift_engine::inference::{predict_bytes, Row};
+use emoshift_engine::model_dir::{self, LoadedModel};
 
 /// Arguments of `emoshift serve`.
 #[derive(Debug, clap::Args)]
@@ -62,7 +61,6 @@ pub fn run(args: Args) -> Result<()> {
     );
     let service = Service {
         loaded,
-        device,
         max_bytes: args.max_mb.saturating_mul(1 << 20),
     };
     for mut request in server.incoming_requests() {
@@ -89,7 +87,6 @@ pub fn run(args: Args) -> Result<()> {
 /// The loaded model and the limits of the service.
 struct Service {
     loaded: LoadedModel,
-    device: Device,
     max_bytes: usize,
 }
 
@@ -174,25 +171,14 @@ impl Service {
         )
     }
 
-    /// Predicts audio bytes through the same path as `emoshift predict`: the
-    /// bytes go to a temporary file named like the upload.
+    /// Predicts audio bytes in memory through the same path as `emoshift predict`.
     fn predict_bytes(&self, bytes: &[u8], params: &PredictParams) -> Result<Vec<Row>> {
-        let suffix = Path::new(&params.name)
-            .extension()
-            .and_then(|e| e.to_str())
-            .map(|e| format!(".{e}"))
-            .unwrap_or_default();
-        let mut file = tempfile::Builder::new()
-            .prefix("emoshift-serve-")
-            .suffix(&suffix)
-            .tempfile()
-            .context("cannot create a temporary file")?;
-        std::io::Write::write_all(&mut file, bytes).context("cannot write a temporary file")?;
-        predict_file(&self.loaded, file.path(), params.hop_seconds, self.device).map_err(|e| {
-            // Name the upload, not the temporary file, in the message.
-            let temp = file.path().display().to_string();
-            anyhow!("{}", format!("{e:#}").replace(&temp, &params.name))
-        })
+        predict_bytes(
+            &self.loaded,
+            bytes,
+            Path::new(&params.name),
+            params.hop_seconds,
+        )
     }
 }
 

@@ -15,7 +15,7 @@ use anyhow::{bail, Context, Result};
 use std::time::Instant;
 
 use emoshift_audio::{
-    extract_all, AudioError, CacheHit, ExtractSummary, FeatureSpec, FeatureStore, Features,
+    extract_all, Audio, AudioError, CacheHit, ExtractSummary, FeatureSpec, FeatureStore, Features,
     LoadOptions,
 };
 use emoshift_learn::encoders::{Pooling, SpeechEncoder, WEIGHTS_FILE};
@@ -230,14 +230,39 @@ impl FeatureComputer {
         Ok(summary)
     }
 
-    /// The features of `path`, computed (not cached).
+    /// The features of the audio file `path`, computed (not cached).
     pub fn compute_file(&self, path: &Path) -> Result<Features, AudioError> {
+        let bytes = std::fs::read(path).map_err(|cause| AudioError::Unreadable {
+            path: path.to_path_buf(),
+            cause,
+        })?;
+        self.compute_bytes(&bytes, path)
+    }
+
+    /// The features of an audio file held in memory, computed (not cached);
+    /// `name` names it in errors and its extension hints at the container.
+    pub fn compute_bytes(&self, bytes: &[u8], name: &Path) -> Result<Features, AudioError> {
+        self.compute_audio(emoshift_audio::decode::decode_bytes(bytes, name)?, name)
+    }
+
+    /// The features of decoded audio at any sample rate: resampled and
+    /// prepared as the feature source says, then computed (not cached);
+    /// `name` names it in errors. Files and bytes end up here too.
+    pub fn compute_audio(&self, audio: Audio, name: &Path) -> Result<Features, AudioError> {
+        let load = match self {
+            FeatureComputer::Spectral(spec) => spec.load.clone(),
+            FeatureComputer::Encoder(r, _) => LoadOptions::at_rate(r.sample_rate),
+        };
+        let audio = emoshift_audio::prepare(audio, name, &load)?;
         match self {
-            FeatureComputer::Spectral(spec) => spec.compute_file(path),
-            FeatureComputer::Encoder(r, encoder) => {
-                let audio = emoshift_audio::load(path, &LoadOptions::at_rate(r.sample_rate))?;
-                embed(encoder, r, path, &audio.samples)
+            FeatureComputer::Spectral(spec) => {
+                spec.compute(&audio.samples)
+                    .map_err(|cause| AudioError::Feature {
+                        path: name.to_path_buf(),
+                        cause,
+                    })
             }
+            FeatureComputer::Encoder(r, encoder) => embed(encoder, r, name, &audio.samples),
         }
     }
 }

@@ -4,6 +4,7 @@
 //! Writes `metrics.json` and `predictions.csv`.
 
 use std::collections::BTreeMap;
+use std::fmt::Write;
 use std::path::Path;
 
 use anyhow::Result;
@@ -146,6 +147,43 @@ impl Summary {
     /// The cell of `method` in column `c`.
     pub fn cell(&self, method: &str, c: usize) -> Option<&Cell> {
         self.cells.get(method).and_then(|row| row[c].as_ref())
+    }
+
+    /// UAR (unweighted average recall, the cross-corpus standard) per method
+    /// and column as a plain-text table, with UM where every column is present.
+    pub fn uar_table(&self) -> String {
+        let headings = self.headings();
+        let width = headings
+            .iter()
+            .map(|h| h.chars().count())
+            .max()
+            .unwrap_or(0)
+            .max(13);
+        let mut out = String::new();
+        let _ = write!(out, "{:<14}", "method");
+        for h in &headings {
+            let _ = write!(out, " {h:>width$}");
+        }
+        let _ = writeln!(out, " {:>7}", "UM");
+        for method in &self.methods {
+            let _ = write!(out, "{method:<14}");
+            for c in 0..self.columns.len() {
+                let cell = self
+                    .cell(method, c)
+                    .and_then(|cell| cell.metrics.get("uar"))
+                    .map(|m| m.scaled(100.0).to_string())
+                    .unwrap_or_else(|| "–".into());
+                let _ = write!(out, " {cell:>width$}");
+            }
+            let um = self
+                .across
+                .get(method)
+                .and_then(|m| m.get("uar"))
+                .map(|m| format!("{:.2}", m.um * 100.0))
+                .unwrap_or_else(|| "–".into());
+            let _ = writeln!(out, " {um:>7}");
+        }
+        out
     }
 }
 

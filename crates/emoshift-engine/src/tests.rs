@@ -379,3 +379,80 @@ fn bad_settings_are_errors_when_the_file_is_read() {
     );
     assert!(text.contains("width"), "{text}");
 }
+
+/// Loads each trained model folder of `records` and predicts every target
+/// test utterance through `inference`: the whole-file probabilities must be
+/// the ones the evaluation scored (to float rounding).
+fn assert_served_as_scored(exp: &Experiment, data: &RunData, records: &[TrialRecord]) {
+    let run_dir = exp.run_dir();
+    for record in records {
+        let loaded =
+            crate::model_dir::load(&record.key.model_dir(&run_dir), tch::Device::Cpu).unwrap();
+        let by_id: HashMap<&str, &Utterance> = data
+            .corpora
+            .values()
+            .flatten()
+            .map(|u| (u.id.as_str(), u))
+            .collect();
+        let mut checked = 0;
+        for target in &record.targets {
+            for p in &target.predictions {
+                let u = by_id[p.utterance.as_str()];
+                let rows = crate::inference::predict_features(
+                    &loaded,
+                    &data.features[&u.path],
+                    &u.path,
+                    None,
+                )
+                .unwrap();
+                // The evaluation batches windows of many utterances, the
+                // service one utterance's: float sums may differ in the last bit.
+                for (served, scored) in rows[0].probs.iter().zip(&p.probs) {
+                    assert!(
+                        (served - scored).abs() <= 1e-6,
+                        "{}: {} served {:?}, scored {:?}",
+                        record.key.method,
+                        p.utterance,
+                        rows[0].probs,
+                        p.probs
+                    );
+                }
+                checked += 1;
+            }
+        }
+        assert!(checked > 0, "{}: no prediction checked", record.key.method);
+    }
+}
+
+#[test]
+fn a_served_model_predicts_exactly_what_the_evaluation_scored() {
+    use Emotion::*;
+    let four = [Anger, Happiness, Neutral, Sadness];
+    let corpora = BTreeMap::from([
+        ("ravdess".to_string(), corpus("ravdess", "en", 4, &four, 1)),
+        ("crema_d".to_string(), corpus("crema_d", "en", 4, &four, 1)),
+        ("emodb".to_string(), corpus("emodb", "de", 4, &four, 1)),
+    ]);
+    let data = data(corpora);
+    let dir = tempfile::tempdir().unwrap();
+    let protocol = "loco:ravdess,crema_d,emodb";
+    let exp = experiment(
+        &dir.path().join("cnn"),
+        protocol,
+        "[[methods]]\nname = \"erm\"",
+    );
+    let records = run(&exp, &data, "emodb");
+    assert_served_as_scored(&exp, &data, &records);
+
+    // The probe pools frame sequences inside its own `predict`: serving it
+    // must go through that rule, not through the bare network.
+    let mut probe = experiment(
+        &dir.path().join("probe"),
+        protocol,
+        "[[methods]]\nname = \"probe\"",
+    );
+    probe.model = toml::from_str("name = \"mlp\"\nhidden = [16]").unwrap();
+    probe.validate().unwrap();
+    let records = run(&probe, &data, "emodb");
+    assert_served_as_scored(&probe, &data, &records);
+}

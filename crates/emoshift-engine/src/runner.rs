@@ -83,6 +83,17 @@ pub fn tasks(exp: &Experiment) -> Result<Vec<Task>> {
 }
 
 /// Scans the corpus folders and reads the manifests, keeping the corpora
+/// The corpora the experiment's tasks train or test on, sorted, each once.
+pub fn corpora_used(exp: &Experiment) -> Result<Vec<String>> {
+    let mut names: Vec<String> = tasks(exp)?
+        .into_iter()
+        .flat_map(|t| t.train_corpora.into_iter().chain(t.target_corpora))
+        .collect();
+    names.sort();
+    names.dedup();
+    Ok(names)
+}
+
 /// the tasks name.
 pub fn scan(exp: &Experiment, tasks: &[Task]) -> Result<Scanned> {
     let scans = emoshift_corpus::scan_dirs(&exp.data.roots)?;
@@ -236,20 +247,34 @@ pub struct GridEntry {
     pub stored: Option<TrialRecord>,
 }
 
+/// One task's part of the grid: its label set, its split and its trials,
+/// method by method.
+pub struct TaskGrid<'a> {
+    /// The task.
+    pub task: &'a Task,
+    /// Its label set.
+    pub labels: LabelSet,
+    /// Its speaker-independent split.
+    pub split: TaskData<'a>,
+    /// One entry per method and trial, in [`method_runs`] order.
+    pub entries: Vec<(MethodRun, GridEntry)>,
+}
+
 /// The whole grid with each trial's fingerprint and status, from the
 /// corpora in `corpora` (before or after extraction).
-pub fn grid(
+pub fn grid<'a>(
     exp: &Experiment,
-    tasks: &[Task],
-    corpora: &BTreeMap<String, Vec<Utterance>>,
+    tasks: &'a [Task],
+    corpora: &'a BTreeMap<String, Vec<Utterance>>,
     source: &FeatureSource,
-) -> Result<Vec<GridEntry>> {
+) -> Result<Vec<TaskGrid<'a>>> {
     let run_dir = exp.run_dir();
     let layout = exp.model.input_layout();
     let mut out = Vec::new();
     for task in tasks {
         let labels = LabelSet::by_name(&task.label_set)?;
         let split = split_task(task, &labels, corpora, exp.data.val_fraction, exp.seed)?;
+        let mut entries = Vec::new();
         for method in method_runs(exp) {
             let part = participation(task, &labels, &method.config, layout);
             for trial in 0..exp.trials {
@@ -271,15 +296,22 @@ pub fn grid(
                         }
                     }
                 };
-                out.push(GridEntry {
+                let entry = GridEntry {
                     key,
                     part: part.clone(),
                     fingerprint,
                     status,
                     stored,
-                });
+                };
+                entries.push((method.clone(), entry));
             }
         }
+        out.push(TaskGrid {
+            task,
+            labels,
+            split,
+            entries,
+        });
     }
     Ok(out)
 }
@@ -301,88 +333,71 @@ pub fn run_all(
 ) -> Result<RunResults> {
     let device = runtime::select_device(&exp.device)?;
     let run_dir = exp.run_dir();
-    let entries = grid(exp, tasks, &data.corpora, &source)?;
-    let methods = method_runs(exp);
-    let total = entries.len();
+    let grid = grid(exp, tasks, &data.corpora, &source)?;
+    let total: usize = grid.iter().map(|g| g.entries.len()).sum();
+    let mut done = 0;
     let mut records = Vec::new();
     let mut skipped = Vec::new();
-    let mut entries = entries.into_iter().enumerate().peekable();
-    for task in tasks {
-        let labels = LabelSet::by_name(&task.label_set)?;
-        let split = split_task(
-            task,
-            &labels,
-            &data.corpora,
-            exp.data.val_fraction,
-            exp.seed,
-        )?;
-        for method in &methods {
-            for _ in 0..exp.trials {
-                let (done, entry) = entries.next().expect("one grid entry per trial");
-                let done = done + 1;
-                let key = entry.key;
-                let inputs = match entry.part {
-                    Participation::Skip(reason) => {
-                        if key.trial == 0 {
-                            tracing::info!("{} / {}: skipped ({reason})", task.name, method.label);
-                            skipped.push(Skipped {
-                                task: task.name.clone(),
-                                method: method.label.clone(),
-                                reason,
-                            });
-                        }
-                        continue;
+    for TaskGrid {
+        task,
+        labels,
+        split,
+        entries,
+    } in grid
+    {
+        for (method, entry) in entries {
+            done += 1;
+            let key = entry.key;
+            let inputs = match entry.part {
+                Participation::Skip(reason) => {
+                    if key.trial == 0 {
+                        tracing::info!("{} / {}: skipped ({reason})", task.name, method.label);
+                        skipped.push(Skipped {
+                            task: task.name.clone(),
+                            method: method.label.clone(),
+                            reason,
+                        });
                     }
-                    Participation::Run(inputs) => inputs,
-                };
-                let path = key.record_path(&run_dir);
-                if let Some(mut record) = entry.stored {
-                    tracing::info!(
-                        "[{done}/{total}] {} / {} / trial {}: same settings as before, reused",
-                        task.name,
-                        method.label,
-                        key.trial
-                    );
-                    record.reused = true;
-                    records.push(record);
                     continue;
                 }
-                if entry.status == TrialStatus::Stale {
-                    tracing::info!(
-                        "[{done}/{total}] {} / {} / trial {}: settings changed since the stored record, recomputing",
-                        task.name,
-                        method.label,
-                        key.trial
-                    );
-                } else {
-                    tracing::info!(
-                        "[{done}/{total}] {} / {} / trial {}",
-                        task.name,
-                        method.label,
-                        key.trial
-                    );
-                }
-                let ctx = TrialContext {
-                    exp,
-                    source: &source,
-                    device,
-                    task,
-                    labels: &labels,
-                    split: &split,
-                    data,
-                    run_dir: &run_dir,
-                };
-                let trial = key.trial;
-                let record = run_trial(&ctx, method, &inputs, key, entry.fingerprint)
-                    .with_context(|| {
-                        format!(
-                            "task `{}`, method `{}`, trial {trial}",
-                            task.name, method.label
-                        )
-                    })?;
-                record.save(&path)?;
+                Participation::Run(inputs) => inputs,
+            };
+            let trial = format!(
+                "[{done}/{total}] {} / {} / trial {}",
+                task.name, method.label, key.trial
+            );
+            if let Some(mut record) = entry.stored {
+                tracing::info!("{trial}: same settings as before, reused");
+                record.reused = true;
                 records.push(record);
+                continue;
             }
+            if entry.status == TrialStatus::Stale {
+                tracing::info!("{trial}: settings changed since the stored record, recomputing");
+            } else {
+                tracing::info!("{trial}");
+            }
+            let ctx = TrialContext {
+                exp,
+                source: &source,
+                device,
+                task,
+                labels: &labels,
+                split: &split,
+                data,
+                run_dir: &run_dir,
+            };
+            let path = key.record_path(&run_dir);
+            let trial_index = key.trial;
+            let record =
+                run_trial(&ctx, &method, &inputs, key, entry.fingerprint).with_context(|| {
+                    format!(
+                        "task `{}`, method `{}`, trial {}",
+                        task.name, method.label, trial_index
+                    )
+                })?;
+            record.save(&path)?;
+            records.push(record);
         }
     }
     Ok(RunResults { records, skipped })
@@ -537,33 +552,31 @@ fn prepare_data(
         }
     }
     let train = Dataset::new(domains, n_classes)?;
-    let no_aux = AuxVocab::new();
-    let val_domains: Vec<Domain> = match inputs.selection {
+    let val_parts: Vec<(&String, &Labelled)> = match inputs.selection {
         Selection::SourceSpeakers => ctx
             .split
             .sources
             .iter()
-            .filter(|s| !s.val.is_empty())
-            .map(|s| {
-                Ok(Domain::labelled(
-                    s.corpus.clone(),
-                    examples(&s.val, ctx.data, &norm, true, &no_aux)?,
-                ))
-            })
-            .collect::<Result<_>>()?,
+            .map(|s| (&s.corpus, &s.val))
+            .collect(),
         Selection::TargetSpeakers => ctx
             .split
             .targets
             .iter()
-            .filter(|t| !t.val.is_empty())
-            .map(|t| {
-                Ok(Domain::labelled(
-                    t.corpus.clone(),
-                    examples(&t.val, ctx.data, &norm, true, &no_aux)?,
-                ))
-            })
-            .collect::<Result<_>>()?,
+            .map(|t| (&t.corpus, &t.val))
+            .collect(),
     };
+    let no_aux = AuxVocab::new();
+    let val_domains: Vec<Domain> = val_parts
+        .into_iter()
+        .filter(|(_, part)| !part.is_empty())
+        .map(|(corpus, part)| {
+            Ok(Domain::labelled(
+                corpus.clone(),
+                examples(part, ctx.data, &norm, true, &no_aux)?,
+            ))
+        })
+        .collect::<Result<_>>()?;
     let val = if val_domains.is_empty() {
         None
     } else {
@@ -572,13 +585,14 @@ fn prepare_data(
     Ok(TrialData { train, val, norm })
 }
 
-/// Stage 2: the network and the method around it.
+/// Stage 2: the network and the method around it, and the domains it was
+/// built for (the model folder keeps them).
 fn build_method(
     ctx: &TrialContext,
     method_run: &MethodRun,
     data: &TrialData,
     crop_frames: usize,
-) -> Result<Box<dyn Method>> {
+) -> Result<(Box<dyn Method>, DomainInfo)> {
     let in_shape = ctx
         .exp
         .model
@@ -594,11 +608,8 @@ fn build_method(
         num_domains: data.train.domains().len(),
         aux_classes: data.train.aux_classes().clone(),
     };
-    Ok(emoshift_learn::methods::build(
-        &method_run.config,
-        model,
-        domains,
-    )?)
+    let method = emoshift_learn::methods::build(&method_run.config, model, domains.clone())?;
+    Ok((method, domains))
 }
 
 /// Stage 3: training, with selection and stopping as the inputs say.
@@ -703,7 +714,7 @@ fn run_trial(
     let model_layout = exp.model.input_layout();
     let layout = method_run.config.needs().batch_layout(model_layout);
     runtime::configure(seed, Some(threads))?;
-    let mut method = build_method(ctx, method_run, &data, crop_frames)?;
+    let (mut method, domains) = build_method(ctx, method_run, &data, crop_frames)?;
     let outcome = train_method(
         ctx,
         method_run,
@@ -742,16 +753,20 @@ fn run_trial(
     model_dir::save(
         &key.model_dir(ctx.run_dir),
         &ModelConfig {
+            format: model_dir::FORMAT,
             model: exp.model.clone(),
             classes: classes.clone(),
             label_set: ctx.labels.name.clone(),
             features: ctx.source.clone(),
             layout: model_layout,
+            predict_layout: layout,
             window_frames: crop_frames,
             normalization: data.norm,
             method: method_run.label.clone(),
+            method_config: method_run.config.clone(),
+            domains,
         },
-        method.model(),
+        method.as_ref(),
     )?;
     Ok(TrialRecord::new(
         key,

@@ -1,14 +1,22 @@
-//! Experiments end to end: an experiment file expands into protocol tasks ×
-//! methods × trials; each trial trains on cached features and is recorded;
-//! the records become `metrics.json`, `predictions.csv` and the report.
+//! The emoshift experiment engine. An experiment file expands into protocol
+//! tasks × methods × trials; each trial trains on cached features and is
+//! recorded; the records become `metrics.json`, `predictions.csv` and the
+//! report. Trained models are saved as model folders, and [`inference`]
+//! predicts new audio with them through the same `Method::predict` path the
+//! evaluation used. The `emoshift` binary only parses arguments and calls
+//! this crate.
 
 pub mod config;
+pub mod feature_source;
 mod fingerprint;
+pub mod inference;
+pub mod model_dir;
+pub mod normalize;
 pub mod plan;
 mod report;
 pub mod results;
 pub mod runner;
-mod split;
+pub mod split;
 pub mod summary;
 
 use std::path::PathBuf;
@@ -47,7 +55,11 @@ pub fn dry_run(exp: &Experiment) -> Result<String> {
         ));
     }
     let mut counts = [0usize; 4];
-    for e in &grid {
+    let entries: Vec<&runner::GridEntry> = grid
+        .iter()
+        .flat_map(|g| g.entries.iter().map(|(_, e)| e))
+        .collect();
+    for e in &entries {
         let (what, slot) = match (&e.part, &e.status) {
             (plan::Participation::Skip(why), _) => (format!("skip ({why})"), 3),
             (_, runner::TrialStatus::Reuse) => ("reuse (same settings)".to_string(), 0),
@@ -62,7 +74,7 @@ pub fn dry_run(exp: &Experiment) -> Result<String> {
     }
     out.push_str(&format!(
         "{} trials: {} reused, {} rerun, {} new, {} skipped\n",
-        grid.len(),
+        entries.len(),
         counts[0],
         counts[1],
         counts[2],

@@ -1,0 +1,140 @@
+//! Predicting new audio with a model folder: each input is cut into windows
+//! of the training crop, every window goes through the trained method's
+//! `Method::predict` (via `emoshift_learn::predict::predict_windows`, the
+//! function the evaluation scores with), and the whole-file probabilities
+//! combine the windows as the evaluation does. Where every class is an
+//! emotion with a known arousal/valence, the probabilities of high arousal
+//! and positive valence are reported too.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result};
+use emoshift_audio::{Audio, Features};
+use emoshift_corpus::{Arousal, Emotion, Valence};
+use emoshift_learn::predict::{
+    argmax, predict_windows, window_starts, PredictConfig, WindowConfig,
+};
+use serde::Serialize;
+
+use crate::model_dir::LoadedModel;
+
+/// Windows per forward pass.
+const BATCH_SIZE: usize = 64;
+
+/// Prediction for one window or one whole file.
+#[derive(Debug, Clone, Serialize)]
+pub struct Row {
+    /// The audio file.
+    pub file: PathBuf,
+    /// Window start in seconds (`None` for the whole file).
+    pub start_s: Option<f32>,
+    /// Window end in seconds (`None` for the whole file).
+    pub end_s: Option<f32>,
+    /// Most probable class.
+    pub predicted: String,
+    /// Probability per class, in the model's class order.
+    pub probs: Vec<f32>,
+    /// Probability of high arousal, where the classes define it.
+    pub p_high_arousal: Option<f32>,
+    /// Probability of positive valence, where the classes define it.
+    pub p_positive_valence: Option<f32>,
+}
+
+/// The rows of the audio file `file`: the whole file first, then one row
+/// per window. Windows start every `hop_seconds` (default: half a window).
+pub fn predict_file(
+    loaded: &LoadedModel,
+    file: &Path,
+    hop_seconds: Option<f32>,
+) -> Result<Vec<Row>> {
+    let features = loaded.features.compute_file(file)?;
+    predict_features(loaded, &features, file, hop_seconds)
+}
+
+/// The same for an audio file held in memory (an upload), decoded without a
+/// temporary file; `name` stands for it in the rows and in errors.
+pub fn predict_bytes(
+    loaded: &LoadedModel,
+    bytes: &[u8],
+    name: &Path,
+    hop_seconds: Option<f32>,
+) -> Result<Vec<Row>> {
+    let features = loaded.features.compute_bytes(bytes, name)?;
+    predict_features(loaded, &features, name, hop_seconds)
+}
+
+/// The same for decoded audio at any sample rate (a live stream's
+/// samples); `name` stands for it in the rows and in errors.
+pub fn predict_audio(
+    loaded: &LoadedModel,
+    audio: Audio,
+    name: &Path,
+    hop_seconds: Option<f32>,
+) -> Result<Vec<Row>> {
+    let features = loaded.features.compute_audio(audio, name)?;
+    predict_features(loaded, &features, name, hop_seconds)
+}
+
+/// The rows of features computed elsewhere (as the feature source of the
+/// model computes them, before its standardisation); `file` names them.
+pub fn predict_features(
+    loaded: &LoadedModel,
+    features: &Features,
+    file: &Path,
+    hop_seconds: Option<f32>,
+) -> Result<Vec<Row>> {
+    let cfg = &loaded.config;
+    let features = cfg.normalization.apply(features);
+    let fps = cfg.features.frames_per_second();
+    let frames = cfg.window_frames;
+    let hop = hop_seconds
+        .map(|s| ((s * fps).round() as usize).max(1))
+        .unwrap_or((frames / 2).max(1));
+    let predict_cfg = PredictConfig {
+        layout: cfg.predict_layout,
+        window: Some(WindowConfig {
+            frames,
+            hop,
+            aggregation: Default::default(),
+        }),
+        batch_size: BATCH_SIZE,
+        device: loaded.device,
+    };
+    let mut out = predict_windows(loaded.method.as_ref(), &[&features], &predict_cfg)
+        .with_context(|| format!("{}: prediction failed", file.display()))?;
+    let proba = out.pop().expect("one utterance in, one out");
+    let starts = window_starts(features.n_frames, frames, hop);
+    let mut rows = vec![make_row(&cfg.classes, file, None, proba.whole)];
+    for (p, start) in proba.windows.into_iter().zip(starts) {
+        let span = Some((start as f32 / fps, (start + frames) as f32 / fps));
+        rows.push(make_row(&cfg.classes, file, span, p));
+    }
+    Ok(rows)
+}
+
+fn make_row(classes: &[String], file: &Path, span: Option<(f32, f32)>, probs: Vec<f32>) -> Row {
+    let best = argmax(&probs);
+    let emotions: Option<Vec<Emotion>> =
+        classes.iter().map(|c| Emotion::from_name(c).ok()).collect();
+    let share = |pick: &dyn Fn(Emotion) -> Option<bool>| -> Option<f32> {
+        let emotions = emotions.as_ref()?;
+        let flags: Option<Vec<bool>> = emotions.iter().map(|&e| pick(e)).collect();
+        Some(
+            flags?
+                .iter()
+                .zip(&probs)
+                .filter(|(f, _)| **f)
+                .map(|(_, p)| p)
+                .sum(),
+        )
+    };
+    Row {
+        file: file.to_path_buf(),
+        start_s: span.map(|s| s.0),
+        end_s: span.map(|s| s.1),
+        predicted: classes[best].clone(),
+        p_high_arousal: share(&|e| e.arousal().map(|a| a == Arousal::High)),
+        p_positive_valence: share(&|e| e.valence().map(|v| v == Valence::Positive)),
+        probs,
+    }
+}
