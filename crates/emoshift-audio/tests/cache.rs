@@ -1,9 +1,12 @@
 //! Feature cache and parallel extraction: reuse, content addressing, atomic
-//! writes, damaged-entry recovery, and runs over folders with bad files.
+//! writes, damaged-entry recovery, stale temporary files, file modes and runs
+//! over folders with bad files.
 
 mod common;
 
+use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
+use std::time::{Duration, SystemTime};
 
 use common::fixture;
 use emoshift_audio::{extract_all, CacheHit, FeatureSpec, FeatureStore};
@@ -166,4 +169,44 @@ fn extract_all_continues_past_bad_files_and_lists_them() {
         (rerun.computed, rerun.reused, rerun.failures.len()),
         (0, 3, 4)
     );
+}
+
+/// The cache entry `file`'s audio has under `spec()`.
+fn entry_of(store: &FeatureStore, file: &Path) -> PathBuf {
+    let hash = blake3::hash(&std::fs::read(file).unwrap()).to_hex();
+    store.entry_path(hash.as_str(), &spec())
+}
+
+#[test]
+fn stale_temporary_files_are_removed_when_the_store_opens() {
+    let cache_dir = tempfile::tempdir().unwrap();
+    let folder = cache_dir.path().join(spec().id()).join("ab");
+    std::fs::create_dir_all(&folder).unwrap();
+    let stale = folder.join(".tmp-killed-long-ago");
+    let young = folder.join(".tmp-still-writing");
+    for (path, age) in [(&stale, 2 * 3600), (&young, 60)] {
+        let file = std::fs::File::create(path).unwrap();
+        file.set_modified(SystemTime::now() - Duration::from_secs(age))
+            .unwrap();
+    }
+    FeatureStore::open(cache_dir.path()).unwrap();
+    assert!(!stale.exists());
+    assert!(young.exists());
+}
+
+#[test]
+fn cache_entries_get_0o666_less_the_umask() {
+    let audio_dir = tempfile::tempdir().unwrap();
+    let cache_dir = tempfile::tempdir().unwrap();
+    let wav = copy_fixture(audio_dir.path(), "pcm_s16.wav", "a.wav");
+    let store = FeatureStore::open(cache_dir.path()).unwrap();
+    store.get_or_compute(&wav, &spec()).unwrap();
+    let expected = 0o666 & !emoshift_fs::umask();
+    for file in [
+        entry_of(&store, &wav),
+        cache_dir.path().join(spec().id()).join("spec.json"),
+    ] {
+        let mode = std::fs::metadata(&file).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, expected, "{}", file.display());
+    }
 }
