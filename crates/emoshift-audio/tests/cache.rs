@@ -1,6 +1,6 @@
 //! Feature cache and parallel extraction: reuse, content addressing, atomic
-//! writes, damaged-entry recovery, stale temporary files, file modes and runs
-//! over folders with bad files.
+//! writes, damaged-entry recovery, stale temporary files, file modes, runs
+//! over folders with bad files and runs whose cache cannot be written.
 
 mod common;
 
@@ -146,7 +146,7 @@ fn extract_all_continues_past_bad_files_and_lists_them() {
     );
 
     let store = FeatureStore::open(cache_dir.path()).unwrap();
-    let summary = extract_all(&paths, &spec(), &store, false);
+    let summary = extract_all(&paths, &spec(), &store, false).unwrap();
     assert_eq!((summary.computed, summary.reused), (3, 0));
     let failed: Vec<&PathBuf> = summary.failures.iter().map(|(p, _)| p).collect();
     assert_eq!(failed, vec![&empty, &garbage, &truncated, &missing]);
@@ -164,7 +164,7 @@ fn extract_all_continues_past_bad_files_and_lists_them() {
     assert!(text.contains("empty"), "{text}");
     assert!(text.contains("truncated"), "{text}");
 
-    let rerun = extract_all(&paths, &spec(), &store, false);
+    let rerun = extract_all(&paths, &spec(), &store, false).unwrap();
     assert_eq!(
         (rerun.computed, rerun.reused, rerun.failures.len()),
         (0, 3, 4)
@@ -175,6 +175,34 @@ fn extract_all_continues_past_bad_files_and_lists_them() {
 fn entry_of(store: &FeatureStore, file: &Path) -> PathBuf {
     let hash = blake3::hash(&std::fs::read(file).unwrap()).to_hex();
     store.entry_path(hash.as_str(), &spec())
+}
+
+#[test]
+fn a_cache_write_failure_is_an_error_naming_the_entry() {
+    let audio_dir = tempfile::tempdir().unwrap();
+    let cache_dir = tempfile::tempdir().unwrap();
+    let dir = audio_dir.path();
+    let blocked = copy_fixture(dir, "pcm_s16.wav", "blocked.wav");
+    let stored = copy_fixture(dir, "float32.wav", "stored.wav");
+    let bad = dir.join("empty.wav");
+    std::fs::write(&bad, b"").unwrap();
+    let store = FeatureStore::open(cache_dir.path()).unwrap();
+    // A regular file where the entry's folder must go: it cannot be created.
+    let folder = entry_of(&store, &blocked).parent().unwrap().to_path_buf();
+    assert_ne!(entry_of(&store, &stored).parent().unwrap(), folder);
+    std::fs::create_dir_all(folder.parent().unwrap()).unwrap();
+    std::fs::write(&folder, b"").unwrap();
+
+    let err = extract_all(&[bad, blocked, stored.clone()], &spec(), &store, false).unwrap_err();
+    let text = err.to_string();
+    assert!(text.contains(&folder.display().to_string()), "{text}");
+    assert!(text.contains("cannot create folder"), "{text}");
+    // The other files were still tried and their entries kept.
+    assert!(entry_of(&store, &stored).is_file());
+    assert_eq!(
+        store.get_or_compute(&stored, &spec()).unwrap().1,
+        CacheHit::Reused
+    );
 }
 
 #[test]
