@@ -1,5 +1,6 @@
 //! [`extract_all`]: features for many files in parallel, through the cache,
-//! with a progress bar and a summary; a failing file never stops the run.
+//! with a progress bar and a summary; a bad audio file never stops the run,
+//! a cache that cannot be written fails it.
 
 use std::fmt;
 use std::path::PathBuf;
@@ -8,7 +9,7 @@ use std::time::Instant;
 use indicatif::{ParallelProgressIterator, ProgressBar, ProgressStyle};
 use rayon::prelude::*;
 
-use crate::{CacheHit, FeatureSpec, FeatureStore};
+use crate::{AudioError, CacheHit, FeatureSpec, FeatureStore};
 
 /// What an [`extract_all`] run did.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -70,15 +71,19 @@ fn covered_seconds(spec: &FeatureSpec, n_frames: usize) -> f64 {
 }
 
 /// Computes (or reuses from `store`) the features of every file in `paths`,
-/// in parallel on rayon's current thread pool. Failures are collected, in
-/// input order, and the run goes on; everything computed before an
-/// interruption stays in the store.
+/// in parallel on rayon's current thread pool. Files whose audio fails
+/// (unreadable, malformed, too short, …) are listed in the summary, in input
+/// order, and the run goes on. An entry that cannot be stored
+/// ([`AudioError::Cache`]) fails the run, with the first such error in input
+/// order, once every file has been tried: dropping the file would change what
+/// later steps see. Everything computed stays in the store, also after an
+/// error or an interruption.
 pub fn extract_all(
     paths: &[PathBuf],
     spec: &FeatureSpec,
     store: &FeatureStore,
     show_progress: bool,
-) -> ExtractSummary {
+) -> Result<ExtractSummary, AudioError> {
     let start = Instant::now();
     let bar = if show_progress {
         let bar = ProgressBar::new(paths.len() as u64);
@@ -98,12 +103,11 @@ pub fn extract_all(
             store
                 .get_or_compute(path, spec)
                 .map(|(features, hit)| (covered_seconds(spec, features.n_frames), hit))
-                .map_err(|e| (path.clone(), e.to_string()))
         })
         .collect();
     bar.finish_and_clear();
     let mut summary = ExtractSummary::default();
-    for result in results {
+    for (path, result) in paths.iter().zip(results) {
         match result {
             Ok((seconds, hit)) => {
                 summary.seconds_of_audio += seconds;
@@ -112,9 +116,10 @@ pub fn extract_all(
                     CacheHit::Reused => summary.reused += 1,
                 }
             }
-            Err(failure) => summary.failures.push(failure),
+            Err(e @ AudioError::Cache { .. }) => return Err(e),
+            Err(e) => summary.failures.push((path.clone(), e.to_string())),
         }
     }
     summary.wall_seconds = start.elapsed().as_secs_f64();
-    summary
+    Ok(summary)
 }

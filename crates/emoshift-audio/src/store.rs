@@ -4,11 +4,14 @@
 //! is the BLAKE3 hash of the audio file's bytes, so renaming or moving audio
 //! keeps its entries and editing it invalidates them. Entries are written to a
 //! temporary file in the same directory and renamed into place, so an
-//! interrupted run never leaves a partial entry under the final name; entries
-//! carry a checksum ([`Features::to_bytes`]) and a damaged one is recomputed.
+//! interrupted run never leaves a partial entry under the final name (the
+//! temporary files it leaves go when the store is next opened, once they are
+//! [`STALE_AFTER`] old); entries carry a checksum ([`Features::to_bytes`]) and
+//! a damaged or unreadable one is recomputed.
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
+
+use emoshift_fs::{remove_stale_temps, FsError, STALE_AFTER};
 
 use crate::{decode, load, AudioError, FeatureSpec, Features, LoadOptions};
 
@@ -28,13 +31,21 @@ pub struct FeatureStore {
 }
 
 impl FeatureStore {
-    /// Opens (creating if needed) the cache directory `dir`.
+    /// Opens (creating if needed) the cache directory `dir` and removes the
+    /// temporary files that killed runs left in it.
     pub fn open(dir: impl AsRef<Path>) -> Result<Self, AudioError> {
         let root = dir.as_ref().to_path_buf();
         std::fs::create_dir_all(&root).map_err(|e| AudioError::Cache {
             path: root.clone(),
             reason: format!("cannot create cache directory: {e}"),
         })?;
+        let removed = remove_stale_temps(&root, STALE_AFTER);
+        if removed > 0 {
+            tracing::info!(
+                "{}: removed {removed} stale temporary files",
+                root.display()
+            );
+        }
         Ok(FeatureStore { root })
     }
 
@@ -92,21 +103,29 @@ impl FeatureStore {
         })?;
         let hash = blake3::hash(&bytes).to_hex();
         let entry = self.entry_path_in(id, hash.as_str());
-        if let Ok(stored) = std::fs::read(&entry) {
-            match Features::from_bytes(&stored) {
+        // A damaged or unreadable entry is recomputed: writing the new one
+        // replaces it, or fails with an error that says why.
+        match std::fs::read(&entry) {
+            Ok(stored) => match Features::from_bytes(&stored) {
                 Ok(features) => return Ok((features, CacheHit::Reused)),
                 Err(e) => tracing::warn!(
                     "{}: damaged cache entry for {} ({e}); recomputing",
                     entry.display(),
                     path.display()
                 ),
-            }
+            },
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => tracing::warn!(
+                "{}: cannot read cache entry for {} ({e}); recomputing",
+                entry.display(),
+                path.display()
+            ),
         }
         let audio = decode::decode_bytes(&bytes, path)?;
         let audio = load::prepare(audio, path, load)?;
         let features = compute(&audio.samples)?;
         self.write_description(id, description)?;
-        write_atomically(&entry, &features.to_bytes())?;
+        emoshift_fs::write_atomic(&entry, &features.to_bytes()).map_err(cache_error)?;
         Ok((features, CacheHit::Computed))
     }
 
@@ -124,27 +143,14 @@ impl FeatureStore {
             path: path.clone(),
             reason: e.to_string(),
         })?;
-        write_atomically(&path, &json)
+        emoshift_fs::write_atomic(&path, &json).map_err(cache_error)
     }
 }
 
-/// Writes `bytes` to a temporary file next to `path`, then renames it to `path`.
-fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), AudioError> {
-    let fail = |reason: String| AudioError::Cache {
-        path: path.to_path_buf(),
-        reason,
-    };
-    let dir = path
-        .parent()
-        .ok_or_else(|| fail("entry has no parent directory".into()))?;
-    std::fs::create_dir_all(dir).map_err(|e| fail(format!("cannot create directory: {e}")))?;
-    let mut tmp = tempfile::Builder::new()
-        .prefix(".tmp-")
-        .tempfile_in(dir)
-        .map_err(|e| fail(format!("cannot create temporary file: {e}")))?;
-    tmp.write_all(bytes)
-        .map_err(|e| fail(format!("cannot write temporary file: {e}")))?;
-    tmp.persist(path)
-        .map_err(|e| fail(format!("cannot rename temporary file into place: {e}")))?;
-    Ok(())
+/// A failed cache write as an [`AudioError::Cache`] naming the same path.
+fn cache_error(e: FsError) -> AudioError {
+    AudioError::Cache {
+        path: e.path,
+        reason: format!("{}: {}", e.what, e.cause),
+    }
 }

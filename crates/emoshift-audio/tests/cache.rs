@@ -1,9 +1,12 @@
 //! Feature cache and parallel extraction: reuse, content addressing, atomic
-//! writes, damaged-entry recovery, and runs over folders with bad files.
+//! writes, damaged-entry recovery, stale temporary files, file modes, runs
+//! over folders with bad files and runs whose cache cannot be written.
 
 mod common;
 
+use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
+use std::time::{Duration, SystemTime};
 
 use common::fixture;
 use emoshift_audio::{extract_all, CacheHit, FeatureSpec, FeatureStore};
@@ -143,7 +146,7 @@ fn extract_all_continues_past_bad_files_and_lists_them() {
     );
 
     let store = FeatureStore::open(cache_dir.path()).unwrap();
-    let summary = extract_all(&paths, &spec(), &store, false);
+    let summary = extract_all(&paths, &spec(), &store, false).unwrap();
     assert_eq!((summary.computed, summary.reused), (3, 0));
     let failed: Vec<&PathBuf> = summary.failures.iter().map(|(p, _)| p).collect();
     assert_eq!(failed, vec![&empty, &garbage, &truncated, &missing]);
@@ -161,9 +164,77 @@ fn extract_all_continues_past_bad_files_and_lists_them() {
     assert!(text.contains("empty"), "{text}");
     assert!(text.contains("truncated"), "{text}");
 
-    let rerun = extract_all(&paths, &spec(), &store, false);
+    let rerun = extract_all(&paths, &spec(), &store, false).unwrap();
     assert_eq!(
         (rerun.computed, rerun.reused, rerun.failures.len()),
         (0, 3, 4)
     );
+}
+
+/// The cache entry `file`'s audio has under `spec()`.
+fn entry_of(store: &FeatureStore, file: &Path) -> PathBuf {
+    let hash = blake3::hash(&std::fs::read(file).unwrap()).to_hex();
+    store.entry_path(hash.as_str(), &spec())
+}
+
+#[test]
+fn a_cache_write_failure_is_an_error_naming_the_entry() {
+    let audio_dir = tempfile::tempdir().unwrap();
+    let cache_dir = tempfile::tempdir().unwrap();
+    let dir = audio_dir.path();
+    let blocked = copy_fixture(dir, "pcm_s16.wav", "blocked.wav");
+    let stored = copy_fixture(dir, "float32.wav", "stored.wav");
+    let bad = dir.join("empty.wav");
+    std::fs::write(&bad, b"").unwrap();
+    let store = FeatureStore::open(cache_dir.path()).unwrap();
+    // A regular file where the entry's folder must go: it cannot be created.
+    let folder = entry_of(&store, &blocked).parent().unwrap().to_path_buf();
+    assert_ne!(entry_of(&store, &stored).parent().unwrap(), folder);
+    std::fs::create_dir_all(folder.parent().unwrap()).unwrap();
+    std::fs::write(&folder, b"").unwrap();
+
+    let err = extract_all(&[bad, blocked, stored.clone()], &spec(), &store, false).unwrap_err();
+    let text = err.to_string();
+    assert!(text.contains(&folder.display().to_string()), "{text}");
+    assert!(text.contains("cannot create folder"), "{text}");
+    // The other files were still tried and their entries kept.
+    assert!(entry_of(&store, &stored).is_file());
+    assert_eq!(
+        store.get_or_compute(&stored, &spec()).unwrap().1,
+        CacheHit::Reused
+    );
+}
+
+#[test]
+fn stale_temporary_files_are_removed_when_the_store_opens() {
+    let cache_dir = tempfile::tempdir().unwrap();
+    let folder = cache_dir.path().join(spec().id()).join("ab");
+    std::fs::create_dir_all(&folder).unwrap();
+    let stale = folder.join(".tmp-killed-long-ago");
+    let young = folder.join(".tmp-still-writing");
+    for (path, age) in [(&stale, 2 * 3600), (&young, 60)] {
+        let file = std::fs::File::create(path).unwrap();
+        file.set_modified(SystemTime::now() - Duration::from_secs(age))
+            .unwrap();
+    }
+    FeatureStore::open(cache_dir.path()).unwrap();
+    assert!(!stale.exists());
+    assert!(young.exists());
+}
+
+#[test]
+fn cache_entries_get_0o666_less_the_umask() {
+    let audio_dir = tempfile::tempdir().unwrap();
+    let cache_dir = tempfile::tempdir().unwrap();
+    let wav = copy_fixture(audio_dir.path(), "pcm_s16.wav", "a.wav");
+    let store = FeatureStore::open(cache_dir.path()).unwrap();
+    store.get_or_compute(&wav, &spec()).unwrap();
+    let expected = 0o666 & !emoshift_fs::umask();
+    for file in [
+        entry_of(&store, &wav),
+        cache_dir.path().join(spec().id()).join("spec.json"),
+    ] {
+        let mode = std::fs::metadata(&file).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, expected, "{}", file.display());
+    }
 }

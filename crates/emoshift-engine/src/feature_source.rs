@@ -191,10 +191,12 @@ impl FeatureComputer {
     }
 
     /// Computes (or finds cached) the features of every file in `paths`
-    /// into `store`; failures are listed in the summary and the run goes on.
+    /// into `store`; files whose audio fails are listed in the summary and
+    /// the run goes on, an entry that cannot be stored is an error.
     /// Spectral features run in parallel on `threads` worker threads (0: one
-    /// per core); an encoder runs one file at a time (libtorch already uses
-    /// every thread it is given), with a progress bar.
+    /// per core) and fail once every file has been tried; an encoder runs one
+    /// file at a time (libtorch already uses every thread it is given), with
+    /// a progress bar, and stops at the first entry it cannot store.
     pub fn extract_all(
         &self,
         paths: &[PathBuf],
@@ -206,7 +208,7 @@ impl FeatureComputer {
                 .num_threads(threads)
                 .build()
                 .context("cannot start worker threads")?;
-            return Ok(pool.install(|| extract_all(paths, spec, store, true)));
+            return Ok(pool.install(|| extract_all(paths, spec, store, true))?);
         }
         let start = Instant::now();
         let frames_per_second = f64::from(self.source().frames_per_second());
@@ -220,6 +222,10 @@ impl FeatureComputer {
                         CacheHit::Reused => summary.reused += 1,
                     }
                     summary.seconds_of_audio += features.n_frames as f64 / frames_per_second;
+                }
+                Err(e @ AudioError::Cache { .. }) => {
+                    bar.finish_and_clear();
+                    return Err(e.into());
                 }
                 Err(e) => summary.failures.push((path.clone(), e.to_string())),
             }
