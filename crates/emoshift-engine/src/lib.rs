@@ -83,6 +83,23 @@ pub fn dry_run(exp: &Experiment) -> Result<String> {
     Ok(out)
 }
 
+/// Checks that the run folder and the feature cache can be written, before
+/// any work, and clears the temporary files an interrupted earlier run left
+/// in the run folder (the cache clears its own when it opens).
+fn prepare_output_dirs(exp: &Experiment) -> Result<()> {
+    let run_dir = exp.run_dir();
+    emoshift_fs::ensure_writable_dir(&run_dir)?;
+    emoshift_fs::ensure_writable_dir(&exp.cache_dir)?;
+    let removed = emoshift_fs::remove_stale_temps(&run_dir, emoshift_fs::STALE_AFTER);
+    if removed > 0 {
+        tracing::info!(
+            "{}: removed {removed} temporary files left by an interrupted run",
+            run_dir.display()
+        );
+    }
+    Ok(())
+}
+
 /// Runs (or resumes) `exp` and writes its results. Every setting is checked
 /// before any feature is computed.
 pub fn run(exp: &Experiment) -> Result<RunOutcome> {
@@ -91,8 +108,8 @@ pub fn run(exp: &Experiment) -> Result<RunOutcome> {
     let computer = exp.features.source(device)?;
     plan::check(exp, &tasks, &computer.source())?;
     let run_dir = exp.run_dir();
-    std::fs::create_dir_all(&run_dir)?;
-    results::write_atomic(
+    prepare_output_dirs(exp)?;
+    emoshift_fs::write_atomic(
         &run_dir.join("experiment.json"),
         &serde_json::to_vec_pretty(exp)?,
     )?;

@@ -59,10 +59,8 @@ pub struct ModelConfig {
 /// `dir`. A method's extra training heads and optimiser state are not kept:
 /// `Method::predict` reads only the network.
 pub fn save(dir: &Path, config: &ModelConfig, method: &dyn Method) -> Result<()> {
-    std::fs::create_dir_all(dir)
-        .with_context(|| format!("{}: cannot create folder", dir.display()))?;
     let json = serde_json::to_vec_pretty(config)?;
-    crate::results::write_atomic(&dir.join(CONFIG_FILE), &json)?;
+    emoshift_fs::write_atomic(&dir.join(CONFIG_FILE), &json)?;
     method.model().store().save(&dir.join(WEIGHTS_FILE))?;
     Ok(())
 }

@@ -14,7 +14,9 @@ use emoshift_eval::aggregate::{
 use emoshift_eval::Metric;
 use serde::Serialize;
 
-use super::results::{write_atomic, TrialRecord};
+use emoshift_fs::write_atomic;
+
+use super::results::TrialRecord;
 
 /// Metrics reported for every cell.
 pub const METRICS: [Metric; 6] = [
@@ -265,10 +267,10 @@ pub fn write_metrics_json(
         summary,
         trials,
     };
-    write_atomic(
+    Ok(write_atomic(
         &dir.join("metrics.json"),
         &serde_json::to_vec_pretty(&file)?,
-    )
+    )?)
 }
 
 /// Writes `predictions.csv`: one row per utterance per trial with the
@@ -325,5 +327,8 @@ pub fn write_predictions_csv(dir: &Path, records: &[TrialRecord]) -> Result<()> 
             }
         }
     }
-    write_atomic(&dir.join("predictions.csv"), &out.into_inner()?)
+    Ok(write_atomic(
+        &dir.join("predictions.csv"),
+        &out.into_inner()?,
+    )?)
 }

@@ -4,7 +4,6 @@
 
 use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap};
-use std::io::Write;
 use std::path::Path;
 
 use safetensors::tensor::{Dtype, SafeTensors, View};
@@ -114,28 +113,8 @@ pub fn save(
         .collect();
     let bytes = safetensors::tensor::serialize(raws.iter().map(|(n, r)| (*n, r)), Some(info))
         .map_err(|e| io_error(path, e))?;
-    write_atomically(path, &bytes)
-}
-
-/// Writes `bytes` to a temporary sibling of `path`, syncs it and renames it over `path`.
-pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), LearnError> {
-    if let Some(dir) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir).map_err(|e| io_error(dir, e))?;
-    }
-    let file_name = path
-        .file_name()
-        .ok_or_else(|| io_error(path, "not a file path"))?
-        .to_string_lossy();
-    let tmp = path.with_file_name(format!(".{file_name}.{}.tmp", std::process::id()));
-    let written = std::fs::File::create(&tmp).and_then(|mut f| {
-        f.write_all(bytes)?;
-        f.sync_all()
-    });
-    if let Err(e) = written.and_then(|()| std::fs::rename(&tmp, path)) {
-        let _ = std::fs::remove_file(&tmp);
-        return Err(io_error(path, e));
-    }
-    Ok(())
+    emoshift_fs::write_atomic(path, &bytes)
+        .map_err(|e| io_error(path, format!("{} {}", e.what, e.cause)))
 }
 
 /// Reads the named tensors (on the CPU) and the metadata of a checkpoint.

@@ -159,10 +159,7 @@ impl ParamStore {
 
     /// Writes parameters and buffers to a safetensors file.
     pub fn save(&self, path: &Path) -> Result<(), LearnError> {
-        Tensor::write_safetensors(&self.named_tensors(), path).map_err(|e| LearnError::Io {
-            path: path.to_path_buf(),
-            reason: e.to_string(),
-        })
+        crate::checkpoint::save(path, &self.named_tensors(), &Default::default())
     }
 
     /// Loads every parameter and buffer from a safetensors file, strictly:

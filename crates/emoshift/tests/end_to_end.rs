@@ -383,3 +383,79 @@ fn walk_wavs(dir: &Path) -> Vec<PathBuf> {
     out.sort();
     out
 }
+
+/// `run` on `exp`, expected to fail; returns its stderr.
+fn run_failing(exp: &Path) -> String {
+    let out = emoshift().arg("run").arg(exp).output().unwrap();
+    assert!(!out.status.success(), "run should have failed");
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+#[test]
+fn an_unwritable_cache_or_run_folder_stops_the_run_before_any_work_naming_the_path() {
+    let dir = tempfile::tempdir().unwrap();
+    let exp = experiment(dir.path(), "nowrite", 1);
+    // Tests run as root, where permissions do not stop writes: a regular
+    // file where a folder must be stands for the unwritable place.
+    let cache = dir.path().join("cache");
+    std::fs::write(&cache, "not a folder").unwrap();
+    let err = run_failing(&exp);
+    assert!(
+        err.contains(&cache.display().to_string()) && err.contains("cannot create folder"),
+        "{err}"
+    );
+    assert!(!err.contains("extracting features"), "{err}");
+    std::fs::remove_file(&cache).unwrap();
+
+    let runs = dir.path().join("runs");
+    if runs.exists() {
+        std::fs::remove_dir_all(&runs).unwrap();
+    }
+    std::fs::write(&runs, "not a folder").unwrap();
+    let err = run_failing(&exp);
+    assert!(err.contains(&runs.display().to_string()), "{err}");
+    assert!(!err.contains("extracting features"), "{err}");
+    assert!(!cache.exists(), "nothing is cached before the check");
+}
+
+#[test]
+fn a_result_that_cannot_be_written_stops_the_run_naming_the_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let exp = experiment(dir.path(), "norecord", 1);
+    let trials = dir.path().join("runs/norecord/trials");
+    std::fs::create_dir_all(trials.parent().unwrap()).unwrap();
+    std::fs::write(&trials, "not a folder").unwrap();
+    let err = run_failing(&exp);
+    assert!(
+        err.contains(&trials.display().to_string()) && err.contains("cannot create folder"),
+        "{err}"
+    );
+    assert!(
+        !dir.path().join("runs/norecord/metrics.json").exists(),
+        "no summary of an incomplete run"
+    );
+}
+
+#[test]
+fn outputs_and_cache_entries_are_readable_by_the_group_the_umask_allows() {
+    let dir = tempfile::tempdir().unwrap();
+    let exp = experiment(dir.path(), "modes", 1);
+    run(&exp);
+    let want = 0o666 & !emoshift_fs::umask();
+    let mut checked = 0;
+    let mut stack = vec![dir.path().join("runs"), dir.path().join("cache")];
+    while let Some(d) = stack.pop() {
+        for entry in std::fs::read_dir(&d).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                stack.push(path);
+                continue;
+            }
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(&path).unwrap().permissions().mode() & 0o777;
+            assert_eq!(mode, want, "{}: mode {mode:o}", path.display());
+            checked += 1;
+        }
+    }
+    assert!(checked > 10, "only {checked} files checked");
+}

@@ -157,7 +157,8 @@ impl Report {
         std::fs::create_dir_all(dir).map_err(|e| EvalError::io(dir, e))?;
         let write = |name: &str, text: &str| {
             let path = dir.join(name);
-            std::fs::write(&path, text).map_err(|e| EvalError::io(&path, e))?;
+            emoshift_fs::write_atomic(&path, text.as_bytes())
+                .map_err(|e| EvalError::io(&path, format!("{}: {}", e.what, e.cause)))?;
             Ok::<PathBuf, EvalError>(path)
         };
         for block in &self.blocks {
