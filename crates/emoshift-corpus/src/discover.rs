@@ -2,9 +2,12 @@
 //! hold several corpus roots (searched up to three levels down); a corpus description
 //! file (`emoshift-corpus.csv`/`.jsonl`) stands for the folder it describes; any other
 //! file is passed over, so `corpora scan DIR/*` works beside a `manifest.csv` or a
-//! `README.txt`. The search never enters debris folders ([`crate::walk::debris`])
-//! and visits each real folder once, so a symlink loop or a second link to a corpus
-//! neither hangs the search nor scans a corpus twice.
+//! `README.txt`. The search follows folder links (a corpus kept on another disk and
+//! linked beside the others is found), but never enters debris folders
+//! ([`crate::walk::debris`]) and visits each real folder once, so a symlink loop or a
+//! second link to a corpus neither hangs the search nor scans a corpus twice. Inside
+//! a corpus root, files are listed by [`crate::walk::walk`], which follows no folder
+//! link.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};

@@ -161,7 +161,8 @@ pub fn walk(root: &Path, extensions: &[&str]) -> Walk {
                 continue;
             }
         }
-        if file_type.is_dir() {
+        // The root is entered even when it is a link.
+        if file_type.is_dir() || (entry.depth() == 0 && entry.path().is_dir()) {
             continue;
         }
         if file_type.is_symlink() {
@@ -212,6 +213,34 @@ mod tests {
         assert_eq!(debris(".git", true), Some(Skip::Hidden));
         assert_eq!(debris("a.wav", false), None);
         assert_eq!(debris("Actor_01", true), None);
+    }
+
+    #[test]
+    fn file_links_are_listed_folder_and_broken_links_counted() {
+        let dir = tempfile::tempdir().unwrap();
+        let tree = dir.path().join("tree");
+        let elsewhere = dir.path().join("elsewhere");
+        std::fs::create_dir_all(tree.join("a")).unwrap();
+        std::fs::create_dir_all(&elsewhere).unwrap();
+        std::fs::write(elsewhere.join("x.wav"), b"RIFF").unwrap();
+        std::fs::write(tree.join("a/b.WAV"), b"RIFF").unwrap();
+        std::os::unix::fs::symlink(elsewhere.join("x.wav"), tree.join("a/link.wav")).unwrap();
+        std::os::unix::fs::symlink(&elsewhere, tree.join("out")).unwrap();
+        std::os::unix::fs::symlink(tree.join("gone.wav"), tree.join("broken.wav")).unwrap();
+        std::os::unix::fs::symlink(&tree, dir.path().join("root-link")).unwrap();
+
+        let found = walk(&dir.path().join("root-link"), &["wav"]);
+        let names: Vec<String> = found
+            .files
+            .iter()
+            .map(|f| f.file_name().unwrap().to_string_lossy().into_owned())
+            .collect();
+        assert_eq!(names, ["b.WAV", "link.wav"]);
+        assert_eq!(
+            found.skipped,
+            BTreeMap::from([(Skip::FolderLink, 1), (Skip::BrokenLink, 1)])
+        );
+        assert_eq!(walk(&tree.join("a/b.WAV"), &["wav"]).files.len(), 1);
     }
 
     #[test]
