@@ -119,6 +119,17 @@ impl AudioError {
             | AudioError::Cache { path, .. } => path,
         }
     }
+
+    /// The message without the leading file name: what is wrong with the
+    /// file, for lists that already show the path.
+    pub fn reason(&self) -> String {
+        let message = self.to_string();
+        let prefix = format!("{}: ", self.path().display());
+        match message.strip_prefix(&prefix) {
+            Some(reason) => reason.to_string(),
+            None => message,
+        }
+    }
 }
 
 /// A feature specification is invalid or a signal cannot be turned into features.

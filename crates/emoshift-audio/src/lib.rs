@@ -7,6 +7,7 @@
 //! separate steps.
 
 pub mod augment;
+mod container;
 pub mod decode;
 mod error;
 mod extract;
@@ -15,6 +16,7 @@ mod features;
 pub mod level;
 mod load;
 pub mod mel;
+pub mod probe;
 pub mod resample;
 mod spec;
 mod store;

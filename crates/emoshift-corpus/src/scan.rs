@@ -1,11 +1,18 @@
 //! The result of scanning one corpus, and the collector adapters fill while scanning.
 //!
 //! Nothing is dropped silently: every file an adapter does not turn into an
-//! [`Utterance`] is either *skipped* (counted by category: song or video files,
-//! hidden files, non-audio files), *excluded* (listed with the documented reason, e.g.
-//! CREMA-D's silent `1076_MTI_SAD_XX`) or a *problem* (listed with the reason:
-//! unparseable names, unknown codes, unreadable WAV headers).
+//! [`Utterance`] is either *skipped* (counted by category: song or video files, macOS
+//! debris, folder symlinks, other file types — see [`crate::walk`]), *excluded*
+//! (listed with the reason, e.g. CREMA-D's silent `1076_MTI_SAD_XX`, label conflicts,
+//! duplicate copies) or a *problem* (listed with the reason: unparseable names,
+//! unknown codes, audio the decoder cannot read).
+//!
+//! Audio is read by [`emoshift_audio::probe::probe_file`], the decoder's own check:
+//! the format is found by content (a FLAC stream named `.wav` is read as FLAC), and a
+//! file it rejects carries the reason feature extraction would give.
 
+use emoshift_audio::probe::{probe_file, AudioInfo};
+use emoshift_audio::AudioError;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -174,12 +181,18 @@ impl ScanCollector {
 
     /// Counts one skipped file of `category`.
     pub fn skip(&mut self, category: &str) {
-        *self.skipped.entry(category.to_string()).or_insert(0) += 1;
+        self.skip_n(category, 1);
     }
 
-    /// Reads every candidate's WAV header for its duration, sample rate and channel
-    /// count (the latter two go to `extra`; unreadable headers become
-    /// problems), drops duplicate ids as excluded, and sorts everything.
+    /// Counts `n` skipped files of `category`.
+    pub fn skip_n(&mut self, category: &str, n: usize) {
+        *self.skipped.entry(category.to_string()).or_insert(0) += n;
+    }
+
+    /// Probes every candidate's audio (in parallel) for its duration, sample rate and
+    /// channel count (the latter two go to `extra`; files the decoder cannot read
+    /// become problems), drops duplicate ids among the readable ones as excluded, and
+    /// sorts everything.
     pub fn finish(self) -> CorpusScan {
         let ScanCollector {
             corpus,
@@ -191,10 +204,10 @@ impl ScanCollector {
             mut problems,
             skipped,
         } = self;
-        let read: Vec<(Utterance, Result<WavInfo, String>)> = candidates
+        let read: Vec<(Utterance, Result<AudioInfo, AudioError>)> = candidates
             .into_par_iter()
             .map(|u| {
-                let info = wav_info(&u.path);
+                let info = probe_file(&u.path);
                 (u, info)
             })
             .collect();
@@ -203,14 +216,14 @@ impl ScanCollector {
         for (mut u, info) in read {
             match info {
                 Ok(info) => {
-                    u.duration_s = Some(info.duration_s);
+                    u.duration_s = info.duration_seconds();
                     u.extra
                         .insert("sample_rate".to_string(), info.sample_rate.to_string());
                     u.extra
                         .insert("channels".to_string(), info.channels.to_string());
                 }
-                Err(reason) => {
-                    problems.push((u.path.clone(), reason));
+                Err(err) => {
+                    problems.push((u.path.clone(), err.reason()));
                     continue;
                 }
             }
@@ -238,29 +251,4 @@ impl ScanCollector {
             skipped_counts: skipped,
         }
     }
-}
-
-/// What a WAV header says about a file.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct WavInfo {
-    /// Duration in seconds.
-    pub duration_s: f64,
-    /// Sample rate in Hz.
-    pub sample_rate: u32,
-    /// Number of channels.
-    pub channels: u16,
-}
-
-/// Reads a WAV header, or says why it cannot be read.
-pub fn wav_info(path: &Path) -> Result<WavInfo, String> {
-    let reader = hound::WavReader::open(path).map_err(|e| format!("unreadable WAV header: {e}"))?;
-    let spec = reader.spec();
-    if spec.sample_rate == 0 || spec.channels == 0 {
-        return Err("unreadable WAV header: zero sample rate or channels".to_string());
-    }
-    Ok(WavInfo {
-        duration_s: f64::from(reader.duration()) / f64::from(spec.sample_rate),
-        sample_rate: spec.sample_rate,
-        channels: spec.channels,
-    })
 }

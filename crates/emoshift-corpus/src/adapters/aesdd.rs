@@ -2,14 +2,16 @@
 //! — emotion letter (a anger, d disgust, f fear, h happiness, s sadness), utterance
 //! number, speaker 1–5 in parentheses; second takes carry a letter after the
 //! parenthesis (`a01 (1)b.wav`). `s05 (3).wav` is a defective recording in the
-//! distribution and is excluded with a note. The corpus does not document the
+//! distribution and is excluded with a note. A file whose letter contradicts its
+//! emotion folder is excluded as a label conflict. The corpus does not document the
 //! speakers' gender per file, so gender is left unknown.
 
 use regex::Regex;
 use std::path::Path;
 use std::sync::LazyLock;
 
-use super::fs::{self, file_name, fold_name, stem};
+use super::conflict::label_conflict;
+use super::fs::{self, file_name, fold_name, stem, top_folder_name};
 use super::{require_root, CorpusAdapter};
 use crate::emotion::Emotion;
 use crate::error::Result;
@@ -76,10 +78,7 @@ impl CorpusAdapter for Aesdd {
             "anger/disgust/fear/happiness/sadness folders of eNN (S).wav files",
         )?;
         let mut scan = ScanCollector::new(self.name(), self.display_name(), self.language(), root);
-        for path in fs::walk_files(root)? {
-            if fs::skip_non_wav(&path, &mut scan) {
-                continue;
-            }
+        for path in fs::wav_files(root, &mut scan) {
             let name = file_name(&path);
             if name == DEFECTIVE {
                 scan.exclude(
@@ -101,17 +100,12 @@ impl CorpusAdapter for Aesdd {
                 scan.problem(&path, format!("speaker {speaker} outside 1–5"));
                 continue;
             }
-            let top = fs::top_folder(root, &path);
-            if let Some(folder_emo) = folder_emotion(&top) {
-                if folder_emo != emo {
-                    scan.problem(
-                        &path,
-                        format!(
-                            "file letter {} ({emo}) contradicts its folder ({folder_emo})",
-                            &c[1]
-                        ),
-                    );
-                    continue;
+            if let Some(folder) = top_folder_name(root, &path) {
+                if let Some(by_folder) = folder_emotion(&fold_name(&folder)) {
+                    if let Some(reason) = label_conflict(&folder, by_folder, &c[1], emo) {
+                        scan.exclude(&path, reason);
+                        continue;
+                    }
                 }
             }
             let take = if c[4].is_empty() { "a" } else { &c[4] };

@@ -4,14 +4,15 @@
 //! S surprise, T tristesse (sadness); intensity 1 faible (weak), 2 fort (strong);
 //! actor odd = male. The emotion comes from the file name; the folder names carry
 //! accents (`Colère`, `Dégoût`) written in NFC or NFD depending on the unpacking tool,
-//! so they are compared accent-folded, and a folder that contradicts the file's letter
-//! is reported as a problem.
+//! so they are compared accent-folded; a folder that contradicts the file's letter
+//! excludes the file as a label conflict.
 
 use regex::Regex;
 use std::path::Path;
 use std::sync::LazyLock;
 
-use super::fs::{self, file_name, fold_name, stem};
+use super::conflict::label_conflict;
+use super::fs::{self, file_name, fold_name, stem, top_folder_name};
 use super::{require_root, CorpusAdapter};
 use crate::emotion::{Emotion, Gender};
 use crate::error::Result;
@@ -74,10 +75,7 @@ impl CorpusAdapter for Cafe {
     fn scan(&self, root: &Path) -> Result<CorpusScan> {
         require_root(self, root, "emotion folders such as Colère, Joie, Neutre")?;
         let mut scan = ScanCollector::new(self.name(), self.display_name(), self.language(), root);
-        for path in fs::walk_files(root)? {
-            if fs::skip_non_wav(&path, &mut scan) {
-                continue;
-            }
+        for path in fs::wav_files(root, &mut scan) {
             let name = file_name(&path);
             let Some(c) = NAME.captures(&name) else {
                 scan.problem(&path, "name is not AA-E-I-S.wav or AA-N-S.wav");
@@ -104,17 +102,12 @@ impl CorpusAdapter for Cafe {
                     continue;
                 }
             };
-            let top = fs::top_folder(root, &path);
-            if let Some(folder_emo) = folder_emotion(&top) {
-                if folder_emo != emo {
-                    scan.problem(
-                        &path,
-                        format!(
-                            "file letter {} ({emo}) contradicts its folder ({folder_emo})",
-                            &c[2]
-                        ),
-                    );
-                    continue;
+            if let Some(folder) = top_folder_name(root, &path) {
+                if let Some(by_folder) = folder_emotion(&fold_name(&folder)) {
+                    if let Some(reason) = label_conflict(&folder, by_folder, &c[2], emo) {
+                        scan.exclude(&path, reason);
+                        continue;
+                    }
                 }
             }
             let actor: u32 = c[1].parse().unwrap_or(0);

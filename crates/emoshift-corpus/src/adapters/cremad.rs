@@ -102,10 +102,7 @@ impl CorpusAdapter for CremaD {
             None => BTreeMap::new(),
         };
         let dir = audio_dir(root).expect("detected above");
-        for path in fs::walk_files(&dir)? {
-            if fs::skip_non_wav(&path, &mut scan) {
-                continue;
-            }
+        for path in fs::wav_files(&dir, &mut scan) {
             let id = stem(&path);
             if id == SILENT {
                 scan.exclude(

@@ -68,10 +68,7 @@ impl CorpusAdapter for EmoDb {
         require_root(self, root, "a wav folder of SSTTTEV.wav files")?;
         let mut scan = ScanCollector::new(self.name(), self.display_name(), self.language(), root);
         let dir = wav_dir(root).expect("detected above");
-        for path in fs::walk_files(&dir)? {
-            if fs::skip_non_wav(&path, &mut scan) {
-                continue;
-            }
+        for path in fs::wav_files(&dir, &mut scan) {
             let name = file_name(&path);
             let Some(c) = NAME.captures(&name) else {
                 scan.problem(&path, "name is not SSTTTEV.wav");

@@ -57,10 +57,7 @@ impl CorpusAdapter for Emovo {
     fn scan(&self, root: &Path) -> Result<CorpusScan> {
         require_root(self, root, "f1–f3/m1–m3 folders of EEE-SS-PP.wav files")?;
         let mut scan = ScanCollector::new(self.name(), self.display_name(), self.language(), root);
-        for path in fs::walk_files(root)? {
-            if fs::skip_non_wav(&path, &mut scan) {
-                continue;
-            }
+        for path in fs::wav_files(root, &mut scan) {
             let name = file_name(&path);
             let Some(c) = NAME.captures(&name) else {
                 scan.problem(&path, "name is not EEE-SS-PP.wav");

@@ -1,12 +1,13 @@
-//! Small file-system helpers shared by the adapters: sorted listings, WAV and hidden
-//! file tests, accent-insensitive folder names.
+//! Small file-system helpers shared by the adapters: sorted listings, the audio files
+//! of a corpus by the one [`crate::walk`]er, WAV and hidden file tests,
+//! accent-insensitive folder names.
 
 use std::path::{Component, Path, PathBuf};
 use unicode_normalization::UnicodeNormalization;
-use walkdir::WalkDir;
 
 use crate::error::{CorpusError, Result};
 use crate::scan::ScanCollector;
+use crate::walk::walk;
 
 /// Entries of `dir`, sorted by name; errors name the folder.
 pub fn list_dir(dir: &Path) -> Result<Vec<PathBuf>> {
@@ -36,22 +37,20 @@ pub fn files(dir: &Path) -> Vec<PathBuf> {
         .collect()
 }
 
-/// All plain files under `dir`, recursively, sorted by path; following links.
-pub fn walk_files(dir: &Path) -> Result<Vec<PathBuf>> {
-    let mut out = Vec::new();
-    for entry in WalkDir::new(dir).follow_links(true).sort_by_file_name() {
-        let entry = entry.map_err(|e| {
-            CorpusError::io(
-                e.path().unwrap_or(dir),
-                e.io_error()
-                    .map_or_else(|| e.to_string(), |io| io.to_string()),
-            )
-        })?;
-        if entry.file_type().is_file() {
-            out.push(entry.into_path());
-        }
+/// The `.wav` files under `dir`, in path order, found by [`walk`]; every entry
+/// left out is counted in `scan`'s skip counts.
+pub fn wav_files(dir: &Path, scan: &mut ScanCollector) -> Vec<PathBuf> {
+    files_with(dir, &["wav"], scan)
+}
+
+/// The files under `dir` with one of `extensions`, in path order, found by
+/// [`walk`]; every entry left out is counted in `scan`'s skip counts.
+pub fn files_with(dir: &Path, extensions: &[&str], scan: &mut ScanCollector) -> Vec<PathBuf> {
+    let found = walk(dir, extensions);
+    for (kind, n) in found.skip_counts() {
+        scan.skip_n(&kind, n);
     }
-    Ok(out)
+    found.files
 }
 
 /// The file name as text (lossy for names that are not UTF-8).
@@ -89,36 +88,15 @@ pub fn fold_name(name: &str) -> String {
         .to_lowercase()
 }
 
-/// The accent-folded name of the first folder of `path` below `root` (empty when
+/// The name, as written, of the first folder of `path` below `root` (`None` when
 /// `path` lies directly in `root`).
-pub fn top_folder(root: &Path, path: &Path) -> String {
-    let Ok(rel) = path.strip_prefix(root) else {
-        return String::new();
-    };
+pub fn top_folder_name(root: &Path, path: &Path) -> Option<String> {
+    let rel = path.strip_prefix(root).ok()?;
     let mut comps = rel.components();
     match (comps.next(), comps.next()) {
-        (Some(Component::Normal(dir)), Some(_)) => fold_name(&dir.to_string_lossy()),
-        _ => String::new(),
+        (Some(Component::Normal(dir)), Some(_)) => Some(dir.to_string_lossy().into_owned()),
+        _ => None,
     }
-}
-
-/// Sorts a file into the collector's skip counts when it is not a WAV file: hidden
-/// files and non-audio files are counted, never dropped silently. Returns true when
-/// the file was skipped.
-pub fn skip_non_wav(path: &Path, scan: &mut ScanCollector) -> bool {
-    if is_hidden(path) {
-        scan.skip("hidden files (.DS_Store, ._*)");
-        return true;
-    }
-    if !is_wav(path) {
-        let ext = path
-            .extension()
-            .map(|e| e.to_string_lossy().to_lowercase())
-            .unwrap_or_else(|| "none".to_string());
-        scan.skip(&format!("non-WAV files (.{ext})"));
-        return true;
-    }
-    false
 }
 
 #[cfg(test)]

@@ -159,10 +159,7 @@ impl CorpusAdapter for Iemocap {
                 }
             }
             if wav_root.is_dir() {
-                for path in fs::walk_files(&wav_root)? {
-                    if fs::skip_non_wav(&path, &mut scan) {
-                        continue;
-                    }
+                for path in fs::wav_files(&wav_root, &mut scan) {
                     if !labelled.contains(&path) {
                         scan.problem(
                             &path,

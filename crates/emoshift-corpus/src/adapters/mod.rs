@@ -4,6 +4,7 @@
 
 mod aesdd;
 mod cafe;
+mod conflict;
 mod cremad;
 mod emodb;
 mod emovo;

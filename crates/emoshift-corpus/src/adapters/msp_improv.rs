@@ -73,10 +73,7 @@ impl CorpusAdapter for MspImprov {
         let text = std::fs::read_to_string(&labels).map_err(|e| CorpusError::io(&labels, e))?;
         let audio_root = root.join("Audio");
         let mut by_stem: BTreeMap<String, PathBuf> = BTreeMap::new();
-        for path in fs::walk_files(&audio_root)? {
-            if fs::skip_non_wav(&path, &mut scan) {
-                continue;
-            }
+        for path in fs::wav_files(&audio_root, &mut scan) {
             by_stem.insert(stem(&path), path);
         }
         let mut labelled = std::collections::BTreeSet::new();

@@ -10,7 +10,7 @@ use regex::Regex;
 use std::path::Path;
 use std::sync::LazyLock;
 
-use super::fs::{self, file_name, is_hidden, stem};
+use super::fs::{self, file_name, stem};
 use super::{require_root, CorpusAdapter};
 use crate::emotion::{Emotion, Gender};
 use crate::error::Result;
@@ -62,16 +62,10 @@ impl CorpusAdapter for Ravdess {
     fn scan(&self, root: &Path) -> Result<CorpusScan> {
         require_root(self, root, "Actor_XX folders")?;
         let mut scan = ScanCollector::new(self.name(), self.display_name(), self.language(), root);
-        for path in fs::walk_files(root)? {
+        for path in fs::files_with(root, &["wav", "mp4"], &mut scan) {
             let name = file_name(&path);
-            if is_hidden(&path) {
-                scan.skip("hidden files (.DS_Store, ._*)");
-                continue;
-            }
             let Some(c) = NAME.captures(&name) else {
-                if !fs::skip_non_wav(&path, &mut scan) {
-                    scan.problem(&path, "name is not MM-VV-EE-II-SS-RR-AA.wav");
-                }
+                scan.problem(&path, "name is not MM-VV-EE-II-SS-RR-AA.wav");
                 continue;
             };
             match (&c[1], &c[2]) {

@@ -69,10 +69,7 @@ impl CorpusAdapter for Savee {
             "AudioData/{DC,JE,JK,KL} folders or DC_a01.wav files",
         )?;
         let mut scan = ScanCollector::new(self.name(), self.display_name(), self.language(), root);
-        for path in fs::walk_files(root)? {
-            if fs::skip_non_wav(&path, &mut scan) {
-                continue;
-            }
+        for path in fs::wav_files(root, &mut scan) {
             let name = file_name(&path);
             let parent = path.parent().map(file_name).unwrap_or_default();
             let (speaker, code, number) = if let Some(c) = FLAT.captures(&name) {

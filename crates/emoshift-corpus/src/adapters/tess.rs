@@ -1,17 +1,20 @@
 //! TESS (Toronto Emotional Speech Set): `{OAF|YAF}_<word>_<emotion>.wav` in folders
-//! whose names vary in case and spelling between releases (`OAF_Fear`,
-//! `OAF_Pleasant_surprise`, `YAF_pleasant_surprised`), so the emotion is taken from the
-//! token after the last `_` of the *file* name, never from the folder. `ps` is pleasant
-//! surprise, mapped to [`Emotion::Surprise`]. Two female speakers: OAF (older) and YAF
-//! (younger). Some releases carry a second copy of the whole tree; a second file with
-//! the same name is excluded as a duplicate copy (within one root here, across roots
-//! by [`crate::scan_dirs`]).
+//! `{OAF|YAF}_<emotion>` whose spellings vary in case and between releases
+//! (`OAF_Fear`, `OAF_Pleasant_surprise`, `YAF_pleasant_surprised`). The emotion is
+//! the token after the last `_` of the *file* name; where the file's folder names an
+//! emotion too and the two disagree, the file is excluded as a label conflict. `ps` is
+//! pleasant surprise, mapped to [`Emotion::Surprise`]. Two female speakers: OAF
+//! (older) and YAF (younger). Some releases carry a second copy of the whole tree; a
+//! second copy of an utterance is excluded as a duplicate (within one root when the
+//! scan is finished, across roots by [`crate::scan_dirs`]) — after label conflicts
+//! and unreadable files are set aside, so of two copies the readable one whose folder
+//! agrees is kept.
 
 use regex::Regex;
-use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::LazyLock;
 
+use super::conflict::label_conflict;
 use super::fs::{self, file_name, stem};
 use super::{require_root, CorpusAdapter};
 use crate::emotion::{Emotion, Gender};
@@ -36,6 +39,16 @@ fn emotion(token: &str) -> Option<Emotion> {
         "sad" => Emotion::Sadness,
         _ => return None,
     })
+}
+
+/// The emotion a TESS folder name carries after its speaker prefix (`OAF_Fear`,
+/// `YAF_pleasant_surprised`), compared without case.
+fn folder_emotion(folder: &str) -> Option<Emotion> {
+    let prefix = SPEAKER_DIR.find(folder)?;
+    match folder[prefix.end()..].to_lowercase().as_str() {
+        "pleasant_surprise" | "pleasant_surprised" => Some(Emotion::Surprise),
+        token => emotion(token),
+    }
 }
 
 fn has_speaker_dirs(dir: &Path) -> bool {
@@ -65,11 +78,7 @@ impl CorpusAdapter for Tess {
     fn scan(&self, root: &Path) -> Result<CorpusScan> {
         require_root(self, root, "OAF_*/YAF_* folders")?;
         let mut scan = ScanCollector::new(self.name(), self.display_name(), self.language(), root);
-        let mut seen: BTreeMap<String, PathBuf> = BTreeMap::new();
-        for path in fs::walk_files(root)? {
-            if fs::skip_non_wav(&path, &mut scan) {
-                continue;
-            }
+        for path in fs::wav_files(root, &mut scan) {
             let name = file_name(&path);
             let Some(c) = NAME.captures(&name) else {
                 scan.problem(&path, "name is not {OAF|YAF}_<word>_<emotion>.wav");
@@ -80,12 +89,13 @@ impl CorpusAdapter for Tess {
                 scan.problem(&path, format!("unknown emotion token {}", &c[3]));
                 continue;
             };
-            let key = name.to_lowercase();
-            if let Some(first) = seen.get(&key) {
-                scan.exclude(&path, format!("duplicate copy of {}", first.display()));
-                continue;
+            let folder = path.parent().map(file_name).unwrap_or_default();
+            if let Some(by_folder) = folder_emotion(&folder) {
+                if let Some(reason) = label_conflict(&folder, by_folder, &c[3], emo) {
+                    scan.exclude(&path, reason);
+                    continue;
+                }
             }
-            seen.insert(key, path.clone());
             let speaker = c[1].to_uppercase();
             let utt = Utterance::new(
                 self.name(),

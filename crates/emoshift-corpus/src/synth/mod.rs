@@ -54,8 +54,13 @@
 //! the seed, the corpus and the file path, so files render in parallel, the same seed
 //! gives the same bytes, and [`synthesize_corpora`] writes a corpus exactly as
 //! [`synthesize`] does.
+//!
+//! **Damage** ([`damage`]): a copy of a synthetic corpus with the faults real downloads
+//! carry, for the fault-injection tests.
 
 pub mod chain;
+#[cfg(unix)]
+pub mod damage;
 pub mod layouts;
 pub mod multilingual;
 pub mod phones;

@@ -2,13 +2,11 @@
 
 use std::path::{Path, PathBuf};
 
-use anyhow::{bail, Context, Result};
+use anyhow::{bail, Result};
 use emoshift_audio::FeatureStore;
+use emoshift_corpus::walk::{walk, AUDIO_EXTENSIONS};
 
 use emoshift_engine::feature_source::FeatureSource;
-
-/// Audio file extensions picked up when walking a folder.
-const AUDIO_EXTENSIONS: [&str; 4] = ["wav", "flac", "mp3", "ogg"];
 
 /// Arguments of `emoshift features extract`.
 #[derive(Debug, clap::Args)]
@@ -69,7 +67,7 @@ pub fn run(args: Args) -> Result<()> {
 
 fn collect_audio(path: &Path, out: &mut Vec<PathBuf>) -> Result<()> {
     if path.is_dir() {
-        out.extend(audio_files_under(path)?);
+        out.extend(audio_files_under(path));
         return Ok(());
     }
     let ext = path
@@ -92,30 +90,13 @@ fn collect_audio(path: &Path, out: &mut Vec<PathBuf>) -> Result<()> {
     Ok(())
 }
 
-/// Every wav/flac/mp3/ogg file under `dir`, recursively, in path order.
-pub fn audio_files_under(dir: &Path) -> Result<Vec<PathBuf>> {
-    let mut files = walk(dir)?;
-    files.sort();
-    Ok(files)
-}
-
-fn walk(dir: &Path) -> Result<Vec<PathBuf>> {
-    let mut files = Vec::new();
-    let entries =
-        std::fs::read_dir(dir).with_context(|| format!("{}: cannot list folder", dir.display()))?;
-    for entry in entries {
-        let path = entry
-            .with_context(|| format!("{}: cannot list folder", dir.display()))?
-            .path();
-        if path.is_dir() {
-            files.extend(walk(&path)?);
-        } else if path
-            .extension()
-            .and_then(|e| e.to_str())
-            .is_some_and(|e| AUDIO_EXTENSIONS.contains(&e.to_ascii_lowercase().as_str()))
-        {
-            files.push(path);
-        }
+/// Every wav/flac/mp3/ogg file under `dir`, in path order, found by the corpus
+/// walker ([`emoshift_corpus::walk`]: folder symlinks are not followed, macOS
+/// debris and other files are skipped); what was skipped is counted on stderr.
+pub fn audio_files_under(dir: &Path) -> Vec<PathBuf> {
+    let found = walk(dir, &AUDIO_EXTENSIONS);
+    if !found.skipped.is_empty() {
+        eprintln!("{}: skipped {}", dir.display(), found.skip_summary());
     }
-    Ok(files)
+    found.files
 }

@@ -49,7 +49,7 @@ pub fn run(args: Args) -> Result<()> {
     let mut files = Vec::new();
     for p in &args.paths {
         if p.is_dir() {
-            files.extend(super::features::audio_files_under(p)?);
+            files.extend(super::features::audio_files_under(p));
         } else {
             files.push(p.clone());
         }

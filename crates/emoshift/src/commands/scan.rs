@@ -3,12 +3,14 @@
 use std::path::PathBuf;
 
 use anyhow::{bail, Result};
-use emoshift_corpus::{render_table, scan_dirs, Manifest};
+use emoshift_corpus::{render_table, scan_paths, Manifest};
 
 /// Arguments of `emoshift corpora scan`.
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// Folders that are corpus roots or hold corpus roots.
+    /// Folders that are corpus roots or hold corpus roots, or corpus description
+    /// files (emoshift-corpus.csv/.jsonl); other files are passed over with a
+    /// warning, so `DIR/*` works.
     #[arg(required = true)]
     pub dirs: Vec<PathBuf>,
     /// Where to write the manifest of every usable utterance (.csv or .jsonl).
@@ -16,10 +18,28 @@ pub struct Args {
     pub manifest: PathBuf,
 }
 
-/// Runs the scan.
+/// Runs the scan. A missing path or a corpus that cannot be scanned fails the
+/// command at the end, after the table and the manifest of the rest are written.
 pub fn run(args: Args) -> Result<()> {
-    let scans = scan_dirs(&args.dirs)?;
-    if scans.is_empty() {
+    let outcome = scan_paths(&args.dirs);
+    for (path, reason) in &outcome.ignored {
+        eprintln!("warning: {}: {reason}; passed over", path.display());
+    }
+    let mut errors: Vec<String> = outcome
+        .missing
+        .iter()
+        .map(|p| format!("{}: no such file or folder", p.display()))
+        .collect();
+    errors.extend(
+        outcome
+            .failed
+            .iter()
+            .map(|(root, err)| format!("{}: cannot scan: {err}", root.display())),
+    );
+    if outcome.scans.is_empty() {
+        for e in &errors {
+            eprintln!("error: {e}");
+        }
         bail!(
             "no corpus found under {} (known corpora: {})",
             args.dirs
@@ -30,8 +50,12 @@ pub fn run(args: Args) -> Result<()> {
             emoshift_corpus::adapter_names().join(", ")
         );
     }
-    println!("{}", render_table(&scans));
-    let utterances = scans.into_iter().flat_map(|s| s.utterances).collect();
+    println!("{}", render_table(&outcome.scans));
+    let utterances = outcome
+        .scans
+        .into_iter()
+        .flat_map(|s| s.utterances)
+        .collect();
     let manifest = Manifest::new(utterances);
     manifest.write(&args.manifest)?;
     println!(
@@ -39,5 +63,8 @@ pub fn run(args: Args) -> Result<()> {
         args.manifest.display(),
         manifest.utterances.len()
     );
+    if !errors.is_empty() {
+        bail!("{}", errors.join("; "));
+    }
     Ok(())
 }
