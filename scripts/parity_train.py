@@ -187,6 +187,9 @@ def train(net, init, data, spec, method):
                     e_v = energy(run(net, p_prime, buffers, torch.cat([x for x, _ in v]), False, False))
                 weight = float((e_s - e_v).abs())
                 terms["gamma"] = weight
+                if cfg.get("gamma_max") is not None:
+                    weight = min(weight, cfg["gamma_max"])
+                    terms["gamma_used"] = weight
             else:
                 weight = cfg["beta"]
             lte = set_loss(net, p_prime, buffers, v, False)
@@ -196,11 +199,16 @@ def train(net, init, data, spec, method):
         loss.backward()
         opt.step()
         terms["total"] = loss
-        losses.append({k: float(f"{float(t.detach() if torch.is_tensor(t) else t):.7g}") for k, t in terms.items()})
+        losses.append({k: finite_or_none(float(t.detach() if torch.is_tensor(t) else t)) for k, t in terms.items()})
     with torch.no_grad():
         accuracy = [float((run(net, params, buffers, x, False, False).argmax(1) == y).float().mean())
                     for x, y in data]
     return {**params, **buffers}, losses, accuracy
+
+
+def finite_or_none(v):
+    """A loss for the JSON record: 7 significant digits, or None (null) once training diverged."""
+    return float(f"{v:.7g}") if math.isfinite(v) else None
 
 
 METHODS = [
@@ -213,6 +221,10 @@ METHODS = [
                                          "optimizer": {"kind": "sgd", "lr": 0.05, "momentum": 0.9}}},
     {"key": "da_mldg_order2", "config": {"name": "da_mldg", "inner_lr": 0.01, "temperature": 1.0, "order": 2,
                                          "optimizer": {"kind": "sgd", "lr": 0.05, "momentum": 0.9}}},
+    # The paper's γ is unbounded and can diverge; emoshift's `gamma_max` bounds it.
+    {"key": "da_mldg_order1_gamma_max1", "config": {"name": "da_mldg", "inner_lr": 0.01, "temperature": 1.0,
+                                                    "order": 1, "gamma_max": 1.0,
+                                                    "optimizer": {"kind": "sgd", "lr": 0.05, "momentum": 0.9}}},
 ]
 
 
@@ -238,8 +250,10 @@ def generate(args):
         if args.keep_weights:
             for k, v in final.items():
                 tensors[f"expected.{m['key']}.{k}"] = v.detach()
+        final_loss = losses[-1]["total"]
+        shown = "diverged" if final_loss is None else f"{final_loss:.4f}"
         print(f"{m['key']:>15}: accuracy per domain (last = target) "
-              + " ".join(f"{a:.3f}" for a in accuracy) + f", final loss {losses[-1]['total']:.4f}")
+              + " ".join(f"{a:.3f}" for a in accuracy) + f", final loss {shown}")
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     save_file({k: v.contiguous() for k, v in tensors.items()}, str(out / "parity.safetensors"))
@@ -250,13 +264,16 @@ def generate(args):
 def compare(out):
     torch_run = json.loads((Path(out) / "pytorch.json").read_text())["methods"]
     ours = json.loads((Path(out) / "emoshift.json").read_text())
-    print("| method | PyTorch accuracy (source domains / target) | emoshift | max |Δ loss| | max |Δ weight| |")
-    print("|---|---|---|---|---|")
+    print("| method | PyTorch accuracy (source domains / target) | emoshift | max |Δ loss| | max |Δ weight| "
+          "| loss not finite at step (PyTorch / emoshift) |")
+    print("|---|---|---|---|---|---|")
     for key, ref in torch_run.items():
         mine = ours[key]
         fmt = lambda a: " ".join(f"{100 * v:.1f}" for v in a[:-1]) + f" / {100 * a[-1]:.1f}"
+        step = lambda s: "never" if s is None else str(s)
         print(f"| {key} | {fmt(ref['accuracy'])} | {fmt(mine['accuracy'])} | "
-              f"{mine['max_loss_diff']:.2e} | {mine['max_weight_diff']:.2e} |")
+              f"{mine['max_loss_diff']:.2e} | {mine['max_weight_diff']:.2e} | "
+              f"{step(mine['reference_diverged_at'])} / {step(mine['diverged_at'])} |")
 
 
 def main():

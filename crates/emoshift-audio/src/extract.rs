@@ -9,7 +9,7 @@ use std::time::Instant;
 use indicatif::{ParallelProgressIterator, ProgressBar, ProgressStyle};
 use rayon::prelude::*;
 
-use crate::{AudioError, CacheHit, FeatureSpec, FeatureStore};
+use crate::{AudioError, CacheHit, FeatureSpec, FeatureStore, Features};
 
 /// What an [`extract_all`] run did.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -84,6 +84,19 @@ pub fn extract_all(
     store: &FeatureStore,
     show_progress: bool,
 ) -> Result<ExtractSummary, AudioError> {
+    extract_each(paths, spec, store, show_progress, |_, _| {})
+}
+
+/// [`extract_all`], handing each file's features to `each` with the file's
+/// index in `paths` as soon as they are ready (in any order), for callers
+/// that keep them: nothing is read twice.
+pub fn extract_each(
+    paths: &[PathBuf],
+    spec: &FeatureSpec,
+    store: &FeatureStore,
+    show_progress: bool,
+    each: impl Fn(usize, Features) + Sync,
+) -> Result<ExtractSummary, AudioError> {
     let start = Instant::now();
     let bar = if show_progress {
         let bar = ProgressBar::new(paths.len() as u64);
@@ -98,11 +111,14 @@ pub fn extract_all(
     };
     let results: Vec<_> = paths
         .par_iter()
+        .enumerate()
         .progress_with(bar.clone())
-        .map(|path| {
-            store
-                .get_or_compute(path, spec)
-                .map(|(features, hit)| (covered_seconds(spec, features.n_frames), hit))
+        .map(|(i, path)| {
+            store.get_or_compute(path, spec).map(|(features, hit)| {
+                let seconds = covered_seconds(spec, features.n_frames);
+                each(i, features);
+                (seconds, hit)
+            })
         })
         .collect();
     bar.finish_and_clear();

@@ -24,7 +24,7 @@ pub mod window;
 
 pub use augment::{apply_features, apply_wave, AugmentConfig, AugmentError};
 pub use error::{AudioError, FeatureError};
-pub use extract::{extract_all, ExtractSummary};
+pub use extract::{extract_all, extract_each, ExtractSummary};
 pub use extractor::Extractor;
 pub use features::Features;
 pub use load::{load, prepare, LoadOptions};

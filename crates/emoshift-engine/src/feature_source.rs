@@ -15,7 +15,7 @@ use anyhow::{bail, Context, Result};
 use std::time::Instant;
 
 use emoshift_audio::{
-    extract_all, Audio, AudioError, CacheHit, ExtractSummary, FeatureSpec, FeatureStore, Features,
+    extract_each, Audio, AudioError, CacheHit, ExtractSummary, FeatureSpec, FeatureStore, Features,
     LoadOptions,
 };
 use emoshift_learn::encoders::{Pooling, SpeechEncoder, WEIGHTS_FILE};
@@ -196,25 +196,28 @@ impl FeatureComputer {
     /// Spectral features run in parallel on `threads` worker threads (0: one
     /// per core) and fail once every file has been tried; an encoder runs one
     /// file at a time (libtorch already uses every thread it is given), with
-    /// a progress bar, and stops at the first entry it cannot store.
+    /// a progress bar, and stops at the first entry it cannot store. Each
+    /// file's features go to `each` with the file's index in `paths`.
     pub fn extract_all(
         &self,
         paths: &[PathBuf],
         store: &FeatureStore,
         threads: usize,
+        each: impl Fn(usize, Features) + Sync,
     ) -> Result<ExtractSummary> {
         if let FeatureComputer::Spectral(spec) = self {
             let pool = rayon::ThreadPoolBuilder::new()
                 .num_threads(threads)
                 .build()
                 .context("cannot start worker threads")?;
-            return Ok(pool.install(|| extract_all(paths, spec, store, true))?);
+            let each = &each;
+            return Ok(pool.install(|| extract_each(paths, spec, store, true, each))?);
         }
         let start = Instant::now();
         let frames_per_second = f64::from(self.source().frames_per_second());
         let bar = indicatif::ProgressBar::new(paths.len() as u64);
         let mut summary = ExtractSummary::default();
-        for path in paths {
+        for (i, path) in paths.iter().enumerate() {
             match self.get_or_compute(store, path) {
                 Ok((features, hit)) => {
                     match hit {
@@ -222,6 +225,7 @@ impl FeatureComputer {
                         CacheHit::Reused => summary.reused += 1,
                     }
                     summary.seconds_of_audio += features.n_frames as f64 / frames_per_second;
+                    each(i, features);
                 }
                 Err(e @ AudioError::Cache { .. }) => {
                     bar.finish_and_clear();

@@ -170,15 +170,20 @@ pub fn extract(exp: &Experiment, computer: &FeatureComputer, scanned: Scanned) -
     let store = FeatureStore::open(&exp.cache_dir)?;
     let source = computer.source();
     tracing::info!(files = paths.len(), features = %source.describe(), "extracting features");
-    let summary = computer.extract_all(&paths, &store, 0)?;
+    let computed = std::sync::Mutex::new(Vec::with_capacity(paths.len()));
+    let summary = computer.extract_all(&paths, &store, 0, |i, f| {
+        computed
+            .lock()
+            .expect("no panic while holding the lock")
+            .push((i, f));
+    })?;
     tracing::info!("{summary}");
-    let failed: std::collections::HashSet<&PathBuf> =
-        summary.failures.iter().map(|(p, _)| p).collect();
-    let mut features = HashMap::new();
-    for path in paths.iter().filter(|p| !failed.contains(p)) {
-        let (f, _) = computer.get_or_compute(&store, path)?;
-        features.insert(path.clone(), f);
-    }
+    let features: HashMap<PathBuf, Features> = computed
+        .into_inner()
+        .expect("no panic while holding the lock")
+        .into_iter()
+        .map(|(i, f)| (paths[i].clone(), f))
+        .collect();
     for utts in corpora.values_mut() {
         utts.retain(|u| features.contains_key(&u.path));
     }

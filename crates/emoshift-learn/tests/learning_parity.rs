@@ -17,7 +17,7 @@ use std::path::{Path, PathBuf};
 
 use emoshift_learn::methods::{self, DaMldg, MethodConfig, Mldg};
 use emoshift_learn::models::{ResNet18, ResNetConfig};
-use emoshift_learn::{DomainBatch, LossReport, Method, Model};
+use emoshift_learn::{DomainBatch, LearnError, LossReport, Method, Model};
 use serde_json::{json, Value};
 use tch::{Device, Kind, Tensor};
 
@@ -115,13 +115,16 @@ enum Learner {
 
 impl Learner {
     /// One step; `meta_test` is the meta-test split (unused by the others).
-    fn update(&mut self, batches: &[DomainBatch], meta_test: &[usize]) -> LossReport {
-        let report = match self {
+    fn update(
+        &mut self,
+        batches: &[DomainBatch],
+        meta_test: &[usize],
+    ) -> Result<LossReport, LearnError> {
+        match self {
             Learner::Mldg(m) => m.update_with_split(batches, meta_test),
             Learner::DaMldg(m) => m.update_with_split(batches, meta_test),
             Learner::Other(m) => m.update(batches),
-        };
-        report.expect("update")
+        }
     }
 
     fn method(&self) -> &dyn Method {
@@ -138,6 +141,8 @@ struct Outcome {
     accuracy: Vec<f64>,
     max_loss_diff: f64,
     max_weight_diff: f64,
+    /// The step whose loss was no longer finite, where training stopped.
+    diverged_at: Option<usize>,
 }
 
 /// A folder written by `scripts/parity_train.py`.
@@ -237,16 +242,30 @@ impl Run {
             self.spec.steps,
             "one loss record per step"
         );
+        let mut diverged_at = None;
         for (step, expected) in expected_losses.iter().enumerate() {
             let batches = self.batches(step);
-            let report = learner.update(&batches, &[step % domains]);
+            let report = match learner.update(&batches, &[step % domains]) {
+                Ok(report) => report,
+                // emoshift refuses a non-finite loss instead of applying it.
+                Err(LearnError::Data(reason)) if reason.contains("NaN") => {
+                    diverged_at = Some(step);
+                    break;
+                }
+                Err(e) => panic!("{key}: step {step}: {e}"),
+            };
             for (term, value) in expected.as_object().unwrap() {
                 let actual = if term == "total" {
                     report.total
                 } else {
                     report.terms[term.as_str()]
                 };
-                max_loss_diff = max_loss_diff.max((actual - value.as_f64().unwrap()).abs());
+                // The script writes null for a loss that is no longer finite:
+                // a finite loss here is then as far from it as can be.
+                let diff = value
+                    .as_f64()
+                    .map_or(f64::INFINITY, |expected| (actual - expected).abs());
+                max_loss_diff = max_loss_diff.max(diff);
             }
         }
         let method = learner.method();
@@ -280,6 +299,7 @@ impl Run {
             accuracy,
             max_loss_diff,
             max_weight_diff,
+            diverged_at,
         }
     }
 
@@ -290,6 +310,15 @@ impl Run {
             .keys()
             .cloned()
             .collect()
+    }
+
+    /// The first step whose loss PyTorch recorded as not finite.
+    fn reference_diverged_at(&self, key: &str) -> Option<usize> {
+        self.meta["methods"][key]["losses"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .position(|l| l["total"].is_null())
     }
 
     fn reference_accuracy(&self, key: &str) -> Vec<f64> {
@@ -315,7 +344,19 @@ fn fixture_dir() -> PathBuf {
 fn erm_mldg_and_da_mldg_on_a_batch_norm_net_train_like_pytorch_for_60_steps() {
     tch::set_num_threads(1);
     let run = Run::load(&fixture_dir());
-    assert_eq!(run.keys().len(), 5, "ERM, MLDG and DA-MLDG at both orders");
+    let keys = run.keys();
+    for key in [
+        "erm",
+        "mldg_order1",
+        "mldg_order2",
+        "da_mldg_order1",
+        "da_mldg_order2",
+    ] {
+        assert!(
+            keys.iter().any(|k| k == key),
+            "{key} missing from the fixture"
+        );
+    }
     for key in run.keys() {
         let outcome = run.train(&key);
         let reference = run.reference_accuracy(&key);
@@ -323,6 +364,7 @@ fn erm_mldg_and_da_mldg_on_a_batch_norm_net_train_like_pytorch_for_60_steps() {
             "{key}: accuracy {:?} (PyTorch {reference:?}), max |Δ loss| {:.1e}, max |Δ weight| {:.1e}",
             outcome.accuracy, outcome.max_loss_diff, outcome.max_weight_diff
         );
+        assert_eq!(outcome.diverged_at, None, "{key}: diverged");
         assert!(
             outcome.max_loss_diff < LOSS_TOL,
             "{key}: a loss term differs from PyTorch by {}",
@@ -360,18 +402,22 @@ fn learning_parity_benchmark_from_a_folder() {
     for key in run.keys() {
         let started = std::time::Instant::now();
         let o = run.train(&key);
+        let reference_diverged_at = run.reference_diverged_at(&key);
         eprintln!(
-            "{key}: accuracy {:?} (PyTorch {:?}), max |Δ loss| {:.1e}, max |Δ weight| {:.1e}, {:.1} s",
+            "{key}: accuracy {:?} (PyTorch {:?}), max |Δ loss| {:.1e}, max |Δ weight| {:.1e}, \
+             diverged at step {:?} (PyTorch {reference_diverged_at:?}), {:.1} s",
             o.accuracy,
             run.reference_accuracy(&key),
             o.max_loss_diff,
             o.max_weight_diff,
+            o.diverged_at,
             started.elapsed().as_secs_f64()
         );
         out.insert(
             key,
             json!({"accuracy": o.accuracy, "max_loss_diff": o.max_loss_diff,
-                   "max_weight_diff": o.max_weight_diff}),
+                   "max_weight_diff": o.max_weight_diff, "diverged_at": o.diverged_at,
+                   "reference_diverged_at": reference_diverged_at}),
         );
     }
     std::fs::write(dir.join("emoshift.json"), Value::Object(out).to_string()).unwrap();

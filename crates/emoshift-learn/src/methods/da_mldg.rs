@@ -91,15 +91,21 @@ pub struct DaMldg {
     num_domains: usize,
 }
 
-/// `E(set, p_params)` over all samples of the set, from an evaluation-mode
-/// forward (running statistics, no dropout, nothing updated), without a graph.
-fn set_energy(model: &dyn Model, params: &[Tensor], set: &MetaSet, temperature: f64) -> f64 {
+/// `E(set, p_params)` over all samples of the set, from one evaluation-mode
+/// forward of the set's batches joined (running statistics, no dropout,
+/// nothing updated; the authors forward each set as one batch), without a
+/// graph. A 0-dim float tensor, so γ's difference is taken in the model's
+/// precision as the authors' code does.
+fn set_energy(model: &dyn Model, params: &[Tensor], set: &MetaSet, temperature: f64) -> Tensor {
     tch::no_grad(|| {
-        let logits: Vec<Tensor> = set
-            .iter()
-            .map(|(x, _)| model.forward(params, x, false))
-            .collect();
-        energy_score(&Tensor::cat(&logits, 0), temperature).double_value(&[])
+        let logits = match set.as_slice() {
+            [(x, _)] => model.forward(params, x, false),
+            _ => {
+                let xs: Vec<&Tensor> = set.iter().map(|(x, _)| x).collect();
+                model.forward(params, &Tensor::cat(&xs, 0), false)
+            }
+        };
+        energy_score(&logits, temperature)
     })
 }
 
@@ -152,7 +158,8 @@ impl DaMldg {
         // Cross-domain shift margin: γ = |E(S', p_θ') − E(V, p_θ')|, a constant
         let gamma = (set_energy(model, &theta_prime, &s_prime, t)
             - set_energy(model, &theta_prime, &v, t))
-        .abs();
+        .abs()
+        .double_value(&[]);
         let gamma_used = self.cfg.gamma_max.map_or(gamma, |max| gamma.min(max));
         // Meta-optimisation: L(S'; θ) + γ · L(V; θ')
         let meta_test = meta_test_loss(model, &theta_prime, &v);

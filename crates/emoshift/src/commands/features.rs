@@ -47,7 +47,7 @@ pub fn run(args: Args) -> Result<()> {
     if files.is_empty() {
         bail!("no audio files found under the given paths");
     }
-    let summary = computer.extract_all(&files, &store, args.threads)?;
+    let summary = computer.extract_all(&files, &store, args.threads, |_, _| {})?;
     println!("{summary}");
     println!(
         "cache: {} ({}, folder {})",
