@@ -130,7 +130,12 @@ patience = 0
     exp
 }
 
+/// Held while a test trains: libtorch's random generator and thread count
+/// are process-wide, and the test harness runs tests in parallel threads.
+static TRAINING: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
 fn run(exp: &Experiment, data: &RunData, only: &str) -> Vec<TrialRecord> {
+    let _one_at_a_time = TRAINING.lock().unwrap_or_else(|e| e.into_inner());
     let mut tasks = runner::tasks(exp).unwrap();
     tasks.retain(|t| t.name == only);
     assert_eq!(tasks.len(), 1, "no task `{only}`");
