@@ -35,18 +35,23 @@ Usage:
       --test learning_parity -- --ignored --nocapture && \\
   scripts/parity_train.py --compare /tmp/parity
       the ResNet-18 benchmark (BENCHMARKS.md, "Learning parity")
+  cargo run -p emoshift-engine --example parity_data -- /tmp/corpora.safetensors && \\
+  scripts/parity_train.py --data /tmp/corpora.safetensors --model resnet18 ... --out /tmp/parity-corpora
+      the same on the built-in corpora (log-mel frames of synthetic RAVDESS,
+      CREMA-D and EmoDB, TESS held out); then the two commands above
 """
 
 import argparse
 import json
 import math
+import shutil
 from pathlib import Path
 
 import numpy as np
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
-from safetensors.torch import save_file
+from safetensors.torch import load_file, save_file
 
 MASK = (1 << 64) - 1
 
@@ -72,6 +77,21 @@ def domain_data(d, spec):
                 u = (splitmix64((d * 1000003 + i) * 65536 + r * w + q) >> 11) / float(1 << 53)
                 xs[i, 0, r, q] = on + spec["levels"][d] + spec["gains"][d] * scale * (u - 0.5)
     return torch.tensor(xs, dtype=torch.float32), torch.tensor(ys)
+
+
+def file_data(path, args):
+    """Domains from a file of `x.{d}` [n, 1, H, W] and `y.{d}` [n] (the last domain
+    held out), as `cargo run -p emoshift-engine --example parity_data` writes the
+    built-in corpora; the Rust side reads the same file."""
+    tensors = load_file(str(path))
+    count = len([k for k in tensors if k.startswith("x.")])
+    data = [(tensors[f"x.{d}"].float(), tensors[f"y.{d}"].long()) for d in range(count)]
+    n = data[0][0].shape[0]
+    if any(x.shape[0] != n for x, _ in data):
+        raise SystemExit(f"{path}: every domain needs the same number of examples")
+    spec = {"domains": count - 1, "examples": n, "classes": int(max(int(y.max()) for _, y in data)) + 1,
+            "size": list(data[0][0].shape[2:]), "file": path.name, "batch": args.batch, "steps": args.steps}
+    return data, spec
 
 
 def batch_indices(step, d, batch, n):
@@ -231,9 +251,12 @@ METHODS = [
 def generate(args):
     torch.manual_seed(args.seed)
     torch.set_num_threads(args.threads)
-    spec = {"domains": 3, "examples": args.examples, "classes": 3, "size": args.size, "amplitude": args.amplitude,
-            "noise": 1.0, "levels": [0.0, 1.0, -0.8, 0.5], "gains": [1.0, 1.3, 0.8, 1.1],
-            "batch": args.batch, "steps": args.steps}
+    if args.data:
+        data, spec = file_data(Path(args.data), args)
+    else:
+        spec = {"domains": 3, "examples": args.examples, "classes": 3, "size": args.size,
+                "amplitude": args.amplitude, "noise": 1.0, "levels": [0.0, 1.0, -0.8, 0.5],
+                "gains": [1.0, 1.3, 0.8, 1.1], "batch": args.batch, "steps": args.steps}
     if args.model == "conv_bn":
         model = {"kind": "conv_bn", "channels": args.channels, "classes": spec["classes"]}
         net = ConvBn(args.channels, spec["classes"])
@@ -241,7 +264,8 @@ def generate(args):
         model = {"kind": "resnet18", "width": args.width, "classes": spec["classes"]}
         net = ResNet18(args.width, spec["classes"])
     init = {k: v.detach().clone() for k, v in net.state_dict().items()}
-    data = [domain_data(d, spec) for d in range(spec["domains"] + 1)]
+    if not args.data:
+        data = [domain_data(d, spec) for d in range(spec["domains"] + 1)]
     tensors = {f"init.{k}": v for k, v in init.items()}
     results = {}
     for m in METHODS:
@@ -256,6 +280,8 @@ def generate(args):
               + " ".join(f"{a:.3f}" for a in accuracy) + f", final loss {shown}")
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
+    if args.data and Path(args.data).resolve() != (out / spec["file"]).resolve():
+        shutil.copy(args.data, out / spec["file"])
     save_file({k: v.contiguous() for k, v in tensors.items()}, str(out / "parity.safetensors"))
     meta = {"model": model, "data": spec, "methods": results}
     (out / "pytorch.json").write_text(json.dumps(meta, sort_keys=True, separators=(",", ":")) + "\n")
@@ -280,6 +306,7 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--out", help="folder to write the run to")
     ap.add_argument("--compare", help="print the table for a folder that both sides have run")
+    ap.add_argument("--data", help="train on this file's domains (see file_data) instead of the formula")
     ap.add_argument("--model", choices=["conv_bn", "resnet18"], default="conv_bn")
     ap.add_argument("--channels", type=int, default=8)
     ap.add_argument("--width", type=float, default=0.125)

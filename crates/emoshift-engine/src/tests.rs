@@ -153,6 +153,18 @@ fn transfer_corpora() -> BTreeMap<String, Vec<Utterance>> {
     ])
 }
 
+/// Three corpora of four speakers saying four emotions once each, for
+/// leave-one-corpus-out (`loco:ravdess,crema_d,emodb`).
+fn loco_corpora() -> BTreeMap<String, Vec<Utterance>> {
+    use Emotion::*;
+    let four = [Anger, Happiness, Neutral, Sadness];
+    BTreeMap::from([
+        ("ravdess".to_string(), corpus("ravdess", "en", 4, &four, 1)),
+        ("crema_d".to_string(), corpus("crema_d", "en", 4, &four, 1)),
+        ("emodb".to_string(), corpus("emodb", "de", 4, &four, 1)),
+    ])
+}
+
 #[test]
 fn permuting_the_target_labels_leaves_unsupervised_transfer_bit_identical() {
     let dir = tempfile::tempdir().unwrap();
@@ -282,14 +294,7 @@ fn dann_on_a_cross_corpus_task_trains_its_domain_heads_on_the_unlabelled_targets
 
 #[test]
 fn a_changed_hyperparameter_recomputes_only_the_affected_trials() {
-    use Emotion::*;
-    let four = [Anger, Happiness, Neutral, Sadness];
-    let corpora = BTreeMap::from([
-        ("ravdess".to_string(), corpus("ravdess", "en", 4, &four, 1)),
-        ("crema_d".to_string(), corpus("crema_d", "en", 4, &four, 1)),
-        ("emodb".to_string(), corpus("emodb", "de", 4, &four, 1)),
-    ]);
-    let data = data(corpora);
+    let data = data(loco_corpora());
     let dir = tempfile::tempdir().unwrap();
     let methods = |inner: f64| {
         format!(
@@ -431,14 +436,7 @@ fn assert_served_as_scored(exp: &Experiment, data: &RunData, records: &[TrialRec
 
 #[test]
 fn a_served_model_predicts_exactly_what_the_evaluation_scored() {
-    use Emotion::*;
-    let four = [Anger, Happiness, Neutral, Sadness];
-    let corpora = BTreeMap::from([
-        ("ravdess".to_string(), corpus("ravdess", "en", 4, &four, 1)),
-        ("crema_d".to_string(), corpus("crema_d", "en", 4, &four, 1)),
-        ("emodb".to_string(), corpus("emodb", "de", 4, &four, 1)),
-    ]);
-    let data = data(corpora);
+    let data = data(loco_corpora());
     let dir = tempfile::tempdir().unwrap();
     let protocol = "loco:ravdess,crema_d,emodb";
     let exp = experiment(

@@ -34,6 +34,8 @@ struct Spec {
     examples: usize,
     classes: usize,
     size: [usize; 2],
+    /// The file holding the domains, when they are not the formula's.
+    file: Option<String>,
     amplitude: f64,
     noise: f64,
     levels: Vec<f64>,
@@ -45,13 +47,12 @@ struct Spec {
 impl Spec {
     fn from_json(v: &Value) -> Spec {
         let n = |k: &str| v[k].as_u64().unwrap() as usize;
-        let f = |k: &str| v[k].as_f64().unwrap();
+        // The formula's settings are absent when the domains come from a file.
+        let f = |k: &str| v[k].as_f64().unwrap_or(0.0);
         let list = |k: &str| -> Vec<f64> {
             v[k].as_array()
-                .unwrap()
-                .iter()
-                .map(|x| x.as_f64().unwrap())
-                .collect()
+                .map(|a| a.iter().map(|x| x.as_f64().unwrap()).collect())
+                .unwrap_or_default()
         };
         let size = v["size"].as_array().unwrap();
         Spec {
@@ -62,6 +63,7 @@ impl Spec {
                 size[0].as_u64().unwrap() as usize,
                 size[1].as_u64().unwrap() as usize,
             ],
+            file: v["file"].as_str().map(str::to_string),
             amplitude: f("amplitude"),
             noise: f("noise"),
             levels: list("levels"),
@@ -162,7 +164,23 @@ impl Run {
             .into_iter()
             .collect();
         let spec = Spec::from_json(&meta["data"]);
-        let data = (0..=spec.domains).map(|d| domain_data(d, &spec)).collect();
+        let data = match &spec.file {
+            Some(file) => {
+                let named: HashMap<String, Tensor> = Tensor::read_safetensors(dir.join(file))
+                    .expect("the data file")
+                    .into_iter()
+                    .collect();
+                (0..=spec.domains)
+                    .map(|d| {
+                        (
+                            named[&format!("x.{d}")].to_kind(Kind::Float),
+                            named[&format!("y.{d}")].to_kind(Kind::Int64),
+                        )
+                    })
+                    .collect()
+            }
+            None => (0..=spec.domains).map(|d| domain_data(d, &spec)).collect(),
+        };
         Run {
             meta,
             tensors,
