@@ -21,11 +21,18 @@ use crate::model_dir::LoadedModel;
 /// Windows per forward pass.
 const BATCH_SIZE: usize = 64;
 
-/// Prediction for one window or one whole file.
+/// Prediction for one window or one whole file. As JSON, `file` is the
+/// path with any bytes that are not UTF-8 replaced by U+FFFD, and
+/// `file_escaped` (present only then) the exact path with those bytes
+/// written `\xNN`, so the output stays valid JSON for every file name.
 #[derive(Debug, Clone, Serialize)]
 pub struct Row {
     /// The audio file.
+    #[serde(serialize_with = "lossy_path")]
     pub file: PathBuf,
+    /// The exact path, escaped, where it is not UTF-8.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub file_escaped: Option<String>,
     /// Window start in seconds (`None` for the whole file).
     pub start_s: Option<f32>,
     /// Window end in seconds (`None` for the whole file).
@@ -130,6 +137,7 @@ fn make_row(classes: &[String], file: &Path, span: Option<(f32, f32)>, probs: Ve
     };
     Row {
         file: file.to_path_buf(),
+        file_escaped: escaped_if_not_utf8(file),
         start_s: span.map(|s| s.0),
         end_s: span.map(|s| s.1),
         predicted: classes[best].clone(),
@@ -137,4 +145,25 @@ fn make_row(classes: &[String], file: &Path, span: Option<(f32, f32)>, probs: Ve
         p_positive_valence: share(&|e| e.valence().map(|v| v == Valence::Positive)),
         probs,
     }
+}
+
+fn lossy_path<S: serde::Serializer>(path: &Path, serializer: S) -> Result<S::Ok, S::Error> {
+    serializer.serialize_str(&path.to_string_lossy())
+}
+
+/// `path` with every byte that is not part of valid UTF-8 written `\xNN`,
+/// or `None` when the whole path is UTF-8.
+fn escaped_if_not_utf8(path: &Path) -> Option<String> {
+    use std::os::unix::ffi::OsStrExt;
+    if path.to_str().is_some() {
+        return None;
+    }
+    let mut out = String::new();
+    for chunk in path.as_os_str().as_bytes().utf8_chunks() {
+        out.push_str(chunk.valid());
+        for b in chunk.invalid() {
+            out.push_str(&format!("\\x{b:02x}"));
+        }
+    }
+    Some(out)
 }

@@ -286,6 +286,34 @@ fn predict_gives_a_distribution_per_unseen_file() {
         let arousal = r["p_high_arousal"].as_f64().unwrap();
         assert!((0.0..=1.0 + 1e-6).contains(&arousal));
     }
+
+    // A file name that is not UTF-8 keeps the JSON valid, and a named path
+    // that does not exist fails the command only after the others are printed.
+    use std::os::unix::ffi::OsStrExt;
+    let odd = unseen
+        .path()
+        .join(std::ffi::OsStr::from_bytes(b"take-\xff.wav"));
+    let some_wav = walk_wavs(&folder).remove(0);
+    std::fs::copy(&some_wav, &odd).unwrap();
+    let missing = unseen.path().join("not-there.wav");
+    let out = emoshift()
+        .arg("predict")
+        .arg(&model)
+        .arg(&odd)
+        .arg(&missing)
+        .args(["--format", "json"])
+        .output()
+        .unwrap();
+    assert!(!out.status.success(), "a missing named path is an error");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("not-there.wav"), "{stderr}");
+    let v: Value = serde_json::from_slice(&out.stdout).expect("valid JSON");
+    let row = &v["predictions"][0];
+    assert_eq!(
+        row["file_escaped"].as_str().unwrap(),
+        format!("{}/take-\\xff.wav", unseen.path().display())
+    );
+    assert!(row["file"].as_str().unwrap().ends_with("take-\u{fffd}.wav"));
 }
 
 #[test]

@@ -42,21 +42,31 @@ pub struct Args {
     pub device: String,
 }
 
-/// Predicts and prints. Files that cannot be read are reported and skipped.
+/// Predicts and prints. Every file that can be predicted is; a file found
+/// in a folder that cannot be is reported and skipped, and a path named on
+/// the command line that is missing or cannot be predicted makes the
+/// command fail at the end, after everything else is printed.
 pub fn run(args: Args) -> Result<()> {
     let device = emoshift_learn::runtime::select_device(&args.device)?;
     let loaded = model_dir::load(&args.model, device)?;
     let mut files = Vec::new();
+    let mut named_failures = Vec::new();
     for p in &args.paths {
         if p.is_dir() {
-            files.extend(super::features::audio_files_under(p));
+            files.extend(
+                super::features::audio_files_under(p)
+                    .into_iter()
+                    .map(|f| (f, false)),
+            );
+        } else if p.exists() {
+            files.push((p.clone(), true));
         } else {
-            files.push(p.clone());
+            named_failures.push(format!("{}: no such file or folder", p.display()));
         }
     }
     let mut rows = Vec::new();
-    let mut failures = Vec::new();
-    for file in &files {
+    let mut skipped = Vec::new();
+    for (file, named) in &files {
         match predict_file(&loaded, file, args.hop_seconds) {
             Ok(mut file_rows) => {
                 if !args.segments {
@@ -64,12 +74,20 @@ pub fn run(args: Args) -> Result<()> {
                 }
                 rows.extend(file_rows);
             }
-            Err(err) => failures.push(format!("{err:#}")),
+            Err(err) if *named => named_failures.push(format!("{err:#}")),
+            Err(err) => skipped.push(format!("{err:#}")),
         }
     }
     print_rows(&loaded.config.classes, &rows, args.format)?;
-    for f in &failures {
+    for f in &skipped {
         eprintln!("skipped: {f}");
+    }
+    if !named_failures.is_empty() {
+        bail!(
+            "{} of the paths named could not be predicted:\n  {}",
+            named_failures.len(),
+            named_failures.join("\n  ")
+        );
     }
     if rows.is_empty() {
         bail!("no file could be predicted");
