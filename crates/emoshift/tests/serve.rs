@@ -184,6 +184,7 @@ fn served_predictions_match_emoshift_predict_and_errors_are_json() {
     assert_eq!(status, 400);
     let message = reply["error"].as_str().unwrap();
     assert!(message.starts_with("noise.wav: "), "{message}");
+    assert_eq!(message.matches("noise.wav").count(), 1, "{message}");
     assert!(!message.contains("emoshift-serve-"), "{message}");
 
     let (status, reply) = request(at, "POST", "/predict?hop_seconds=-1", &audio);
@@ -198,4 +199,16 @@ fn served_predictions_match_emoshift_predict_and_errors_are_json() {
     assert_eq!(request(at, "GET", "/nowhere", b"").0, 404);
     // Still serving after every error.
     assert_eq!(request(at, "POST", "/predict", &audio).0, 200);
+}
+
+#[test]
+fn an_upload_limit_beyond_what_memory_can_hold_is_refused_at_start() {
+    // 2^44 MB used to overflow to a limit of 0, and every upload was "empty".
+    let out = emoshift()
+        .args(["serve", "no-model-needed", "--max-mb", "17592186044416"])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("--max-mb"), "{stderr}");
 }

@@ -29,6 +29,9 @@ use tiny_http::{Header, Method, Request, Response, Server};
 use emoshift_engine::inference::{predict_bytes, Row};
 use emoshift_engine::model_dir::{self, LoadedModel};
 
+/// The largest `--max-mb` accepted (4 GiB uploads).
+const MAX_UPLOAD_MB: i64 = 4096;
+
 /// Arguments of `emoshift serve`.
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -44,8 +47,8 @@ pub struct Args {
     #[arg(long, default_value = "cpu")]
     pub device: String,
     /// Largest accepted upload, in megabytes.
-    #[arg(long, default_value_t = 50)]
-    pub max_mb: usize,
+    #[arg(long, default_value_t = 50, value_parser = clap::value_parser!(u32).range(1..=MAX_UPLOAD_MB))]
+    pub max_mb: u32,
 }
 
 /// Loads the model, prints the address and answers requests until killed.
@@ -61,7 +64,7 @@ pub fn run(args: Args) -> Result<()> {
     );
     let service = Service {
         loaded,
-        max_bytes: args.max_mb.saturating_mul(1 << 20),
+        max_bytes: (args.max_mb as usize) << 20,
     };
     for mut request in server.incoming_requests() {
         let start = Instant::now();
@@ -150,7 +153,7 @@ impl Service {
         }
         let rows = self
             .predict_bytes(&bytes, &params)
-            .map_err(|e| (400, format!("{}: {e:#}", params.name)))?;
+            .map_err(|e| (400, format!("{e:#}")))?;
         let classes = &self.loaded.config.classes;
         let prediction = |row| Prediction { classes, row };
         let reply = Reply {
