@@ -150,7 +150,7 @@ impl FeatureStore {
 /// A failed cache write as an [`AudioError::Cache`] naming the same path.
 fn cache_error(e: FsError) -> AudioError {
     AudioError::Cache {
+        reason: e.reason(),
         path: e.path,
-        reason: format!("{}: {}", e.what, e.cause),
     }
 }

@@ -168,6 +168,14 @@ impl FeatureComputer {
         }
     }
 
+    /// How a decoded file becomes the signal the features are computed from.
+    fn load_options(&self) -> LoadOptions {
+        match self {
+            FeatureComputer::Spectral(spec) => spec.load.clone(),
+            FeatureComputer::Encoder(r, _) => LoadOptions::at_rate(r.sample_rate),
+        }
+    }
+
     /// The features of `path`, from `store` when cached, otherwise computed
     /// and cached.
     pub fn get_or_compute(
@@ -179,13 +187,9 @@ impl FeatureComputer {
             FeatureComputer::Spectral(spec) => store.get_or_compute(path, spec),
             FeatureComputer::Encoder(r, encoder) => {
                 let source = FeatureSource::Encoder(r.clone());
-                store.get_or_compute_with(
-                    path,
-                    &source.id(),
-                    r,
-                    &LoadOptions::at_rate(r.sample_rate),
-                    |samples| embed(encoder, r, path, samples),
-                )
+                store.get_or_compute_with(path, &source.id(), r, &self.load_options(), |samples| {
+                    embed(encoder, r, path, samples)
+                })
             }
         }
     }
@@ -242,11 +246,7 @@ impl FeatureComputer {
 
     /// The features of the audio file `path`, computed (not cached).
     pub fn compute_file(&self, path: &Path) -> Result<Features, AudioError> {
-        let bytes = std::fs::read(path).map_err(|cause| AudioError::Unreadable {
-            path: path.to_path_buf(),
-            cause,
-        })?;
-        self.compute_bytes(&bytes, path)
+        self.compute_audio(emoshift_audio::decode::decode_file(path)?, path)
     }
 
     /// The features of an audio file held in memory, computed (not cached);
@@ -259,11 +259,7 @@ impl FeatureComputer {
     /// prepared as the feature source says, then computed (not cached);
     /// `name` names it in errors. Files and bytes end up here too.
     pub fn compute_audio(&self, audio: Audio, name: &Path) -> Result<Features, AudioError> {
-        let load = match self {
-            FeatureComputer::Spectral(spec) => spec.load.clone(),
-            FeatureComputer::Encoder(r, _) => LoadOptions::at_rate(r.sample_rate),
-        };
-        let audio = emoshift_audio::prepare(audio, name, &load)?;
+        let audio = emoshift_audio::prepare(audio, name, &self.load_options())?;
         match self {
             FeatureComputer::Spectral(spec) => {
                 spec.compute(&audio.samples)

@@ -11,10 +11,12 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result};
 use emoshift_audio::{Audio, Features};
 use emoshift_corpus::{Arousal, Emotion, Valence};
+use emoshift_learn::data::InputLayout;
 use emoshift_learn::predict::{
     argmax, predict_windows, window_starts, PredictConfig, WindowConfig,
 };
 use serde::Serialize;
+use tch::Device;
 
 use crate::model_dir::LoadedModel;
 
@@ -94,19 +96,8 @@ pub fn predict_features(
     let features = cfg.normalization.apply(features);
     let fps = cfg.features.frames_per_second();
     let frames = cfg.window_frames;
-    let hop = hop_seconds
-        .map(|s| ((s * fps).round() as usize).max(1))
-        .unwrap_or((frames / 2).max(1));
-    let predict_cfg = PredictConfig {
-        layout: cfg.predict_layout,
-        window: Some(WindowConfig {
-            frames,
-            hop,
-            aggregation: Default::default(),
-        }),
-        batch_size: BATCH_SIZE,
-        device: loaded.device,
-    };
+    let hop = hop_seconds.map_or(default_hop(frames), |s| ((s * fps).round() as usize).max(1));
+    let predict_cfg = window_config(cfg.predict_layout, frames, hop, loaded.device);
     let mut out = predict_windows(loaded.method.as_ref(), &[&features], &predict_cfg)
         .with_context(|| format!("{}: prediction failed", file.display()))?;
     let proba = out.pop().expect("one utterance in, one out");
@@ -117,6 +108,32 @@ pub fn predict_features(
         rows.push(make_row(&cfg.classes, file, span, p));
     }
     Ok(rows)
+}
+
+/// Frames between window starts unless asked otherwise: half a window.
+pub fn default_hop(frames: usize) -> usize {
+    (frames / 2).max(1)
+}
+
+/// How utterances are predicted, in evaluation and in deployment alike:
+/// windows of `frames` frames every `hop` frames, their probabilities
+/// averaged, `BATCH_SIZE` windows per forward pass.
+pub fn window_config(
+    layout: InputLayout,
+    frames: usize,
+    hop: usize,
+    device: Device,
+) -> PredictConfig {
+    PredictConfig {
+        layout,
+        window: Some(WindowConfig {
+            frames,
+            hop,
+            aggregation: Default::default(),
+        }),
+        batch_size: BATCH_SIZE,
+        device,
+    }
 }
 
 fn make_row(classes: &[String], file: &Path, span: Option<(f32, f32)>, probs: Vec<f32>) -> Row {

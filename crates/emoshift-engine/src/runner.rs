@@ -20,7 +20,7 @@ use emoshift_learn::augment::FeatureAugment;
 use emoshift_learn::batcher::{BatcherConfig, DomainBatcher};
 use emoshift_learn::data::{Dataset, Domain, Example, InputLayout};
 use emoshift_learn::methods::{AuxLabel, DomainInfo, MethodConfig};
-use emoshift_learn::predict::{embed, predict_proba, PredictConfig, WindowConfig};
+use emoshift_learn::predict::{embed, predict_proba, PredictConfig};
 use emoshift_learn::train::{train, TrainConfig, TrainOutcome};
 use emoshift_learn::{models, runtime, Method};
 use rand::seq::SliceRandom;
@@ -82,7 +82,6 @@ pub fn tasks(exp: &Experiment) -> Result<Vec<Task>> {
     Ok(tasks)
 }
 
-/// Scans the corpus folders and reads the manifests, keeping the corpora
 /// The corpora the experiment's tasks train or test on, sorted, each once.
 pub fn corpora_used(exp: &Experiment) -> Result<Vec<String>> {
     let mut names: Vec<String> = tasks(exp)?
@@ -94,6 +93,7 @@ pub fn corpora_used(exp: &Experiment) -> Result<Vec<String>> {
     Ok(names)
 }
 
+/// Scans the corpus folders and reads the manifests, keeping the corpora
 /// the tasks name.
 pub fn scan(exp: &Experiment, tasks: &[Task]) -> Result<Scanned> {
     let scans = emoshift_corpus::scan_dirs(&exp.data.roots)?;
@@ -732,16 +732,12 @@ fn run_trial(
         &key,
         &fingerprint,
     )?;
-    let predict_cfg = PredictConfig {
+    let predict_cfg = crate::inference::window_config(
         layout,
-        window: Some(WindowConfig {
-            frames: crop_frames,
-            hop: (crop_frames / 2).max(1),
-            aggregation: Default::default(),
-        }),
-        batch_size: 64,
-        device: ctx.device,
-    };
+        crop_frames,
+        crate::inference::default_hop(crop_frames),
+        ctx.device,
+    );
     let targets = evaluate(ctx, method.as_ref(), &data.norm, &predict_cfg)?;
     let embedding = if key.trial == 0 && !method_run.scrambled {
         Some(embedding_sample(

@@ -16,6 +16,11 @@ pub struct FsError {
 }
 
 impl FsError {
+    /// What failed and why, without the path (for errors that name it themselves).
+    pub fn reason(&self) -> String {
+        format!("{}: {}", self.what, self.cause)
+    }
+
     /// A closure that wraps an I/O error about `path` as "`path`: `what`: …".
     pub(crate) fn at<'a>(
         path: &'a Path,

@@ -113,8 +113,7 @@ pub fn save(
         .collect();
     let bytes = safetensors::tensor::serialize(raws.iter().map(|(n, r)| (*n, r)), Some(info))
         .map_err(|e| io_error(path, e))?;
-    emoshift_fs::write_atomic(path, &bytes)
-        .map_err(|e| io_error(path, format!("{} {}", e.what, e.cause)))
+    emoshift_fs::write_atomic(path, &bytes).map_err(|e| io_error(path, e.reason()))
 }
 
 /// Reads the named tensors (on the CPU) and the metadata of a checkpoint.

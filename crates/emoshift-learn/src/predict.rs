@@ -162,22 +162,14 @@ pub fn predict_windows(
     utterances: &[&Features],
     cfg: &PredictConfig,
 ) -> Result<Vec<WindowedProba>, LearnError> {
-    let aggregation = cfg
-        .window
-        .as_ref()
-        .map(|w| w.aggregation)
-        .unwrap_or_default();
+    let aggregation = aggregation(cfg);
     let per = per_window(utterances, cfg, |x| method.predict(x))?;
     Ok(per
         .iter()
         .map(|logits| {
             let probs = logits.softmax(-1, Kind::Float);
-            let whole = match aggregation {
-                Aggregation::MeanProbability => probs.mean_dim(0, false, None),
-                Aggregation::MeanLogit => logits.mean_dim(0, false, None).softmax(-1, Kind::Float),
-            };
             WindowedProba {
-                whole: to_rows(&whole),
+                whole: to_rows(&combine(logits, aggregation)),
                 windows: (0..probs.size()[0])
                     .map(|i| to_rows(&probs.get(i)))
                     .collect(),
@@ -186,16 +178,33 @@ pub fn predict_windows(
         .collect())
 }
 
-/// Class probabilities per utterance, in evaluation mode (the `whole` part
-/// of [`predict_windows`]).
+/// How the configured windows combine (the default without a window).
+fn aggregation(cfg: &PredictConfig) -> Aggregation {
+    cfg.window
+        .as_ref()
+        .map(|w| w.aggregation)
+        .unwrap_or_default()
+}
+
+/// One utterance's probabilities from its windows' logits `[windows, C]`.
+fn combine(logits: &Tensor, aggregation: Aggregation) -> Tensor {
+    match aggregation {
+        Aggregation::MeanProbability => logits.softmax(-1, Kind::Float).mean_dim(0, false, None),
+        Aggregation::MeanLogit => logits.mean_dim(0, false, None).softmax(-1, Kind::Float),
+    }
+}
+
+/// Class probabilities per utterance, in evaluation mode: the `whole` part
+/// of [`predict_windows`], without copying out each window's row.
 pub fn predict_proba(
     method: &dyn Method,
     utterances: &[&Features],
     cfg: &PredictConfig,
 ) -> Result<Vec<Vec<f32>>, LearnError> {
-    Ok(predict_windows(method, utterances, cfg)?
-        .into_iter()
-        .map(|w| w.whole)
+    let aggregation = aggregation(cfg);
+    Ok(per_window(utterances, cfg, |x| method.predict(x))?
+        .iter()
+        .map(|logits| to_rows(&combine(logits, aggregation)))
         .collect())
 }
 

@@ -158,7 +158,7 @@ impl Report {
         let write = |name: &str, text: &str| {
             let path = dir.join(name);
             emoshift_fs::write_atomic(&path, text.as_bytes())
-                .map_err(|e| EvalError::io(&path, format!("{}: {}", e.what, e.cause)))?;
+                .map_err(|e| EvalError::io(&path, e.reason()))?;
             Ok::<PathBuf, EvalError>(path)
         };
         for block in &self.blocks {

@@ -151,9 +151,14 @@ impl Service {
         if bytes.is_empty() {
             return Err((400, "the body is empty; send the audio file's bytes".into()));
         }
-        let rows = self
-            .predict_bytes(&bytes, &params)
-            .map_err(|e| (400, format!("{e:#}")))?;
+        // Decoded in memory, through the same path as `emoshift predict`.
+        let rows = predict_bytes(
+            &self.loaded,
+            &bytes,
+            Path::new(&params.name),
+            params.hop_seconds,
+        )
+        .map_err(|e| (400, format!("{e:#}")))?;
         let classes = &self.loaded.config.classes;
         let prediction = |row| Prediction { classes, row };
         let reply = Reply {
@@ -171,16 +176,6 @@ impl Service {
         format!(
             "the body is larger than {} MB (see --max-mb)",
             self.max_bytes >> 20
-        )
-    }
-
-    /// Predicts audio bytes in memory through the same path as `emoshift predict`.
-    fn predict_bytes(&self, bytes: &[u8], params: &PredictParams) -> Result<Vec<Row>> {
-        predict_bytes(
-            &self.loaded,
-            bytes,
-            Path::new(&params.name),
-            params.hop_seconds,
         )
     }
 }
