@@ -11,6 +11,7 @@ use std::path::Path;
 
 use crate::container::Stream;
 use crate::probe::probe_bytes;
+use crate::quality::{rejected, QualityIssue};
 use crate::{Audio, AudioError};
 
 /// Reads and decodes an audio file to mono.
@@ -32,6 +33,18 @@ pub fn decode_file(path: &Path) -> Result<Audio, AudioError> {
 /// with the same error.
 pub fn decode_bytes(bytes: &[u8], path: &Path) -> Result<Audio, AudioError> {
     probe_bytes(bytes, path)?;
+    decode_bytes_within(bytes, path, None)
+}
+
+/// Decodes an in-memory audio file that has been [probed](crate::probe)
+/// already, stopping with [`QualityIssue::TooLong`] as soon as the mono
+/// signal would exceed `max_frames` (so a stream that does not declare its
+/// length cannot claim unbounded memory).
+pub fn decode_bytes_within(
+    bytes: &[u8],
+    path: &Path,
+    max_frames: Option<u64>,
+) -> Result<Audio, AudioError> {
     let mut stream = Stream::open(Box::new(Cursor::new(bytes)), path)?;
     let declared_frames = stream.declared_frames();
     // Reserve what the header declares, but never more than the file could
@@ -39,20 +52,32 @@ pub fn decode_bytes(bytes: &[u8], path: &Path) -> Result<Audio, AudioError> {
     let reserve = declared_frames.unwrap_or(0).min(bytes.len() as u64) as usize;
     let mut mono: Vec<f32> = Vec::with_capacity(reserve);
     let mut interleaved: Vec<f32> = Vec::new();
-    while stream.next_block(|buf| {
-        let channels = buf.spec().channels().count().max(1);
-        if channels == 1 {
-            // Convert straight into the output, without an intermediate copy.
-            let start = mono.len();
-            mono.resize(start + buf.frames(), 0.0);
-            buf.copy_to_slice_interleaved(&mut mono[start..]);
-        } else {
-            buf.copy_to_vec_interleaved(&mut interleaved);
-            mix_to_mono(&interleaved, channels, &mut mono);
-        }
-    })? {}
+    let limit = max_frames.unwrap_or(u64::MAX);
+    while (mono.len() as u64) <= limit
+        && stream.next_block(|buf| {
+            let channels = buf.spec().channels().count().max(1);
+            if channels == 1 {
+                // Convert straight into the output, without an intermediate copy.
+                let start = mono.len();
+                mono.resize(start + buf.frames(), 0.0);
+                buf.copy_to_slice_interleaved(&mut mono[start..]);
+            } else {
+                buf.copy_to_vec_interleaved(&mut interleaved);
+                mix_to_mono(&interleaved, channels, &mut mono);
+            }
+        })?
+    {}
 
     let sample_rate = stream.sample_rate()?;
+    if mono.len() as u64 > limit {
+        return Err(rejected(
+            path,
+            QualityIssue::TooLong {
+                seconds: mono.len() as f64 / f64::from(sample_rate.max(1)),
+                max: limit as f64 / f64::from(sample_rate.max(1)),
+            },
+        ));
+    }
     if mono.is_empty() {
         return Err(stream.no_samples());
     }

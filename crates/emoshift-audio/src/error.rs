@@ -63,6 +63,14 @@ pub enum AudioError {
         /// The bad value.
         value: f32,
     },
+    /// The recording fails a quality gate ([`crate::quality`]).
+    #[error("{path}: rejected: {issue}")]
+    Rejected {
+        /// The file.
+        path: PathBuf,
+        /// Which gate, and by how much.
+        issue: crate::quality::QualityIssue,
+    },
     /// Resampling failed.
     #[error("{path}: cannot resample from {from} Hz to {to} Hz: {reason}")]
     Resample {
@@ -113,6 +121,7 @@ impl AudioError {
             | AudioError::Unsupported { path, .. }
             | AudioError::Malformed { path, .. }
             | AudioError::NonFinite { path, .. }
+            | AudioError::Rejected { path, .. }
             | AudioError::Resample { path, .. }
             | AudioError::Feature { path, .. }
             | AudioError::Computation { path, .. }

@@ -17,6 +17,7 @@ pub mod level;
 mod load;
 pub mod mel;
 pub mod probe;
+pub mod quality;
 pub mod resample;
 mod spec;
 mod store;
@@ -29,6 +30,7 @@ pub use extractor::Extractor;
 pub use features::Features;
 pub use load::{load, prepare, LoadOptions};
 pub use mel::{MelNorm, MelScale};
+pub use quality::{AudioStats, QualityGates, QualityIssue};
 pub use spec::{
     DbRef, FeatureKind, FeatureSpec, MelParams, PadMode, Scale, SpectrumPower, StftParams,
 };

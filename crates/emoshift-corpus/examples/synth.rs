@@ -19,7 +19,7 @@ fn main() -> anyhow::Result<()> {
         summary.seconds(),
         start.elapsed().as_secs_f64()
     );
-    let scans = emoshift_corpus::scan_dirs(std::slice::from_ref(&out))?;
+    let scans = emoshift_corpus::scan_dirs(std::slice::from_ref(&out), &Default::default())?;
     print!("{}", emoshift_corpus::render_table(&scans));
     let manifest =
         emoshift_corpus::Manifest::new(scans.into_iter().flat_map(|s| s.utterances).collect());

@@ -9,6 +9,7 @@
 //! a corpus root, files are listed by [`crate::walk::walk`], which follows no folder
 //! link.
 
+use emoshift_audio::QualityGates;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
@@ -75,9 +76,11 @@ pub struct ScanOutcome {
 /// Finds and scans every corpus under `paths` (see the module doc). Several roots of
 /// one corpus (RAVDESS' speech and song archives, a second copy of TESS) are merged,
 /// later copies of an utterance id excluded as duplicates; a root reached twice is
-/// scanned once. Nothing stops the scan: missing paths, passed-over files and corpora
-/// that fail are listed in the outcome for the caller to report.
-pub fn scan_paths(paths: &[PathBuf]) -> ScanOutcome {
+/// scanned once. Files whose header fails `gates` (sample rate, declared length) are
+/// problems with the gate's reason. Nothing stops the scan: missing paths,
+/// passed-over files and corpora that fail are listed in the outcome for the caller
+/// to report.
+pub fn scan_paths(paths: &[PathBuf], gates: &QualityGates) -> ScanOutcome {
     let mut outcome = ScanOutcome::default();
     let mut roots: Vec<(PathBuf, Box<dyn CorpusAdapter>)> = Vec::new();
     for path in paths {
@@ -109,7 +112,7 @@ pub fn scan_paths(paths: &[PathBuf]) -> ScanOutcome {
         }
         tracing::info!(corpus = adapter.name(), root = %root.display(), "scanning");
         let scan = match adapter.scan(&root) {
-            Ok(scan) => scan,
+            Ok(scan) => scan.gated(gates),
             Err(err) => {
                 outcome.failed.push((root, err));
                 continue;
@@ -131,8 +134,8 @@ fn is_corpus_description(path: &Path) -> bool {
 
 /// [`scan_paths`] for callers that need every path to count: a missing path or a
 /// corpus that fails to scan is an error; passed-over files are logged as warnings.
-pub fn scan_dirs(dirs: &[PathBuf]) -> Result<Vec<CorpusScan>> {
-    let outcome = scan_paths(dirs);
+pub fn scan_dirs(dirs: &[PathBuf], gates: &QualityGates) -> Result<Vec<CorpusScan>> {
+    let outcome = scan_paths(dirs, gates);
     for (path, reason) in &outcome.ignored {
         tracing::warn!(path = %path.display(), "{reason}; passed over");
     }

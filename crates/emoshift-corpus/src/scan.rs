@@ -12,7 +12,7 @@
 //! file it rejects carries the reason feature extraction would give.
 
 use emoshift_audio::probe::{probe_file, AudioInfo};
-use emoshift_audio::AudioError;
+use emoshift_audio::{AudioError, QualityGates};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -114,6 +114,23 @@ impl CorpusScan {
         self.utterances
             .sort_by(|a, b| a.id.cmp(&b.id).then_with(|| a.path.cmp(&b.path)));
         self.excluded.sort();
+        self.problems.sort();
+        self
+    }
+
+    /// The scan with every utterance whose header fails `gates` (sample rate,
+    /// declared length) moved to the problems, with the reason extraction
+    /// would give (`rejected: …`).
+    pub fn gated(mut self, gates: &QualityGates) -> CorpusScan {
+        let mut kept = Vec::with_capacity(self.utterances.len());
+        for u in self.utterances {
+            let rate = u.extra.get("sample_rate").and_then(|r| r.parse().ok());
+            match rate.map(|rate| gates.check_declared(rate, u.duration_s)) {
+                Some(Err(issue)) => self.problems.push((u.path, format!("rejected: {issue}"))),
+                _ => kept.push(u),
+            }
+        }
+        self.utterances = kept;
         self.problems.sort();
         self
     }

@@ -263,12 +263,15 @@ fn scan_takes_files_and_folders_in_any_mix_and_survives_a_loop_beside_corpora() 
     std::fs::write(parent.join("manifest.csv"), "id,path\n").unwrap();
     std::os::unix::fs::symlink(".", parent.join("loop")).unwrap();
 
-    let outcome = scan_paths(&[
-        parent.join("README.txt"),
-        case.copy.root.clone(),
-        parent.join("manifest.csv"),
-        parent.join("nope"),
-    ]);
+    let outcome = scan_paths(
+        &[
+            parent.join("README.txt"),
+            case.copy.root.clone(),
+            parent.join("manifest.csv"),
+            parent.join("nope"),
+        ],
+        &Default::default(),
+    );
     assert_eq!(outcome.scans.len(), 1);
     assert_eq!(
         outcome.scans[0].utterances.len(),
@@ -282,7 +285,10 @@ fn scan_takes_files_and_folders_in_any_mix_and_survives_a_loop_beside_corpora() 
     assert_eq!(outcome.missing, [parent.join("nope")]);
     assert!(outcome.failed.is_empty());
 
-    let outcome = scan_paths(&[parent.clone(), case.copy.root.clone()]);
+    let outcome = scan_paths(
+        &[parent.clone(), case.copy.root.clone()],
+        &Default::default(),
+    );
     assert_eq!(outcome.scans.len(), 1, "one TESS, found once");
     let scan = &outcome.scans[0];
     assert_eq!(scan.utterances.len(), case.damaged.utterances.len());

@@ -68,7 +68,7 @@ fn every_da_mldg_scenario_resolves_on_the_synthetic_corpora() {
     let dir = tempfile::tempdir().unwrap();
     synthesize(dir.path(), 1, 0.25).unwrap();
     let mut corpora: BTreeMap<String, Vec<Utterance>> = BTreeMap::new();
-    for scan in scan_dirs(&[dir.path().to_path_buf()]).unwrap() {
+    for scan in scan_dirs(&[dir.path().to_path_buf()], &Default::default()).unwrap() {
         assert!(
             scan.problems.is_empty(),
             "{}: {:?}",

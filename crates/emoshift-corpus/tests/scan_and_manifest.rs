@@ -36,7 +36,7 @@ fn scan_dirs_finds_nested_corpora_and_merges_copies() {
     text(&d.join("notes/readme.txt"), "nothing here");
 
     assert_eq!(find_corpora(d).unwrap().len(), 6);
-    let scans = scan_dirs(&[d.to_path_buf()]).unwrap();
+    let scans = scan_dirs(&[d.to_path_buf()], &Default::default()).unwrap();
     let summary: Vec<(&str, usize)> = scans
         .iter()
         .map(|s| (s.corpus.as_str(), s.utterances.len()))
@@ -69,12 +69,16 @@ fn scan_dirs_finds_nested_corpora_and_merges_copies() {
     }
 
     let missing = d.join("nope");
-    let err = scan_dirs(&[missing]).unwrap_err().to_string();
+    let err = scan_dirs(&[missing], &Default::default())
+        .unwrap_err()
+        .to_string();
     assert!(
         err.contains("nope") && err.contains("not a folder"),
         "{err}"
     );
-    assert!(scan_dirs(&[d.join("notes")]).unwrap().is_empty());
+    assert!(scan_dirs(&[d.join("notes")], &Default::default())
+        .unwrap()
+        .is_empty());
 }
 
 #[test]
@@ -88,7 +92,7 @@ fn manifest_round_trips_through_csv_and_jsonl() {
             "Actor_02/03-01-03-02-01-01-02.wav",
         ],
     );
-    let scans = scan_dirs(&[d.join("corpus")]).unwrap();
+    let scans = scan_dirs(&[d.join("corpus")], &Default::default()).unwrap();
     let manifest = Manifest::new(scans[0].utterances.clone());
     assert_eq!(manifest.utterances.len(), 2);
     for name in ["m.csv", "m.jsonl"] {

@@ -27,7 +27,7 @@ fn synth_scans_back_with_every_label_right() {
     let dir = tempfile::tempdir().unwrap();
     let summary = synthesize(dir.path(), 7, SCALE).unwrap();
     assert_eq!(summary.corpora.len(), 10);
-    let scans = scan_dirs(&[dir.path().to_path_buf()]).unwrap();
+    let scans = scan_dirs(&[dir.path().to_path_buf()], &Default::default()).unwrap();
     let names: Vec<&str> = scans.iter().map(|s| s.corpus.as_str()).collect();
     assert_eq!(
         names,

@@ -43,6 +43,10 @@ pub struct Experiment {
     /// Input features and their augmentations.
     #[serde(default)]
     pub features: FeatureConfig,
+    /// The quality gates every recording must pass before it is trained or
+    /// evaluated on (`[quality]`; see `emoshift_audio::quality`).
+    #[serde(default)]
+    pub quality: emoshift_audio::QualityGates,
     /// The network.
     pub model: emoshift_learn::models::ModelSpec,
     /// The protocol that expands into tasks.
@@ -312,6 +316,9 @@ impl Experiment {
         if self.data.roots.is_empty() && self.data.manifests.is_empty() {
             bail!("key `data.roots`: give at least one corpus folder or `data.manifests` entry");
         }
+        self.quality
+            .validate()
+            .map_err(|e| anyhow::anyhow!("section `quality`: {e}"))?;
         if !(0.0..1.0).contains(&self.data.val_fraction) {
             bail!(
                 "key `data.val_fraction` = {}: must be in [0, 1)",

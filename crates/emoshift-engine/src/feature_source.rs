@@ -16,7 +16,7 @@ use std::time::Instant;
 
 use emoshift_audio::{
     extract_each, Audio, AudioError, CacheHit, ExtractSummary, FeatureSpec, FeatureStore, Features,
-    LoadOptions,
+    LoadOptions, QualityGates,
 };
 use emoshift_learn::encoders::{Pooling, SpeechEncoder, WEIGHTS_FILE};
 use serde::{Deserialize, Serialize};
@@ -244,21 +244,43 @@ impl FeatureComputer {
         Ok(summary)
     }
 
-    /// The features of the audio file `path`, computed (not cached).
-    pub fn compute_file(&self, path: &Path) -> Result<Features, AudioError> {
-        self.compute_audio(emoshift_audio::decode::decode_file(path)?, path)
+    /// The features of the audio file `path` if it passes `gates`, computed
+    /// (not cached).
+    pub fn compute_file(&self, path: &Path, gates: &QualityGates) -> Result<Features, AudioError> {
+        let bytes = std::fs::read(path).map_err(|cause| AudioError::Unreadable {
+            path: path.to_path_buf(),
+            cause,
+        })?;
+        self.compute_bytes(&bytes, path, gates)
     }
 
-    /// The features of an audio file held in memory, computed (not cached);
-    /// `name` names it in errors and its extension hints at the container.
-    pub fn compute_bytes(&self, bytes: &[u8], name: &Path) -> Result<Features, AudioError> {
-        self.compute_audio(emoshift_audio::decode::decode_bytes(bytes, name)?, name)
+    /// The same for an audio file held in memory; `name` names it in errors
+    /// and its extension hints at the container. The header is checked
+    /// before anything is decoded.
+    pub fn compute_bytes(
+        &self,
+        bytes: &[u8],
+        name: &Path,
+        gates: &QualityGates,
+    ) -> Result<Features, AudioError> {
+        let (audio, _) = gates.decode(bytes, name)?;
+        self.compute_prepared(audio, name)
     }
 
-    /// The features of decoded audio at any sample rate: resampled and
-    /// prepared as the feature source says, then computed (not cached);
-    /// `name` names it in errors. Files and bytes end up here too.
-    pub fn compute_audio(&self, audio: Audio, name: &Path) -> Result<Features, AudioError> {
+    /// The same for decoded audio at any sample rate: checked by `gates`,
+    /// resampled and prepared as the feature source says, then computed
+    /// (not cached); `name` names it in errors.
+    pub fn compute_audio(
+        &self,
+        audio: Audio,
+        name: &Path,
+        gates: &QualityGates,
+    ) -> Result<Features, AudioError> {
+        gates.check_audio(&audio, name)?;
+        self.compute_prepared(audio, name)
+    }
+
+    fn compute_prepared(&self, audio: Audio, name: &Path) -> Result<Features, AudioError> {
         let audio = emoshift_audio::prepare(audio, name, &self.load_options())?;
         match self {
             FeatureComputer::Spectral(spec) => {

@@ -4,7 +4,9 @@
 //! function the evaluation scores with), and the whole-file probabilities
 //! combine the windows as the evaluation does. Where every class is an
 //! emotion with a known arousal/valence, the probabilities of high arousal
-//! and positive valence are reported too.
+//! and positive valence are reported too. Every input must pass the quality
+//! gates in the model's configuration (those of training, unless the caller
+//! replaced them): a silent or too short file is an error, never a label.
 
 use std::path::{Path, PathBuf};
 
@@ -56,7 +58,7 @@ pub fn predict_file(
     file: &Path,
     hop_seconds: Option<f32>,
 ) -> Result<Vec<Row>> {
-    let features = loaded.features.compute_file(file)?;
+    let features = loaded.features.compute_file(file, &loaded.config.quality)?;
     predict_features(loaded, &features, file, hop_seconds)
 }
 
@@ -68,7 +70,9 @@ pub fn predict_bytes(
     name: &Path,
     hop_seconds: Option<f32>,
 ) -> Result<Vec<Row>> {
-    let features = loaded.features.compute_bytes(bytes, name)?;
+    let features = loaded
+        .features
+        .compute_bytes(bytes, name, &loaded.config.quality)?;
     predict_features(loaded, &features, name, hop_seconds)
 }
 
@@ -80,7 +84,9 @@ pub fn predict_audio(
     name: &Path,
     hop_seconds: Option<f32>,
 ) -> Result<Vec<Row>> {
-    let features = loaded.features.compute_audio(audio, name)?;
+    let features = loaded
+        .features
+        .compute_audio(audio, name, &loaded.config.quality)?;
     predict_features(loaded, &features, name, hop_seconds)
 }
 
@@ -96,7 +102,7 @@ pub fn predict_features(
     let features = cfg.normalization.apply(features);
     let fps = cfg.features.frames_per_second();
     let frames = cfg.window_frames;
-    let hop = hop_seconds.map_or(default_hop(frames), |s| ((s * fps).round() as usize).max(1));
+    let hop = hop_frames(loaded, hop_seconds);
     let predict_cfg = window_config(cfg.predict_layout, frames, hop, loaded.device);
     let mut out = predict_windows(loaded.method.as_ref(), &[&features], &predict_cfg)
         .with_context(|| format!("{}: prediction failed", file.display()))?;
@@ -108,6 +114,27 @@ pub fn predict_features(
         rows.push(make_row(&cfg.classes, file, span, p));
     }
     Ok(rows)
+}
+
+/// Frames between window starts for `hop_seconds` (at least one frame), or
+/// [`default_hop`] when it is `None`.
+pub fn hop_frames(loaded: &LoadedModel, hop_seconds: Option<f32>) -> usize {
+    let cfg = &loaded.config;
+    let fps = cfg.features.frames_per_second();
+    hop_seconds.map_or(default_hop(cfg.window_frames), |s| {
+        ((s * fps).round() as usize).max(1)
+    })
+}
+
+/// How many windows `predict_features` cuts from `n_frames` frames of
+/// features with `hop_seconds` between starts (see [`hop_frames`]).
+pub fn window_count(loaded: &LoadedModel, n_frames: usize, hop_seconds: Option<f32>) -> usize {
+    window_starts(
+        n_frames,
+        loaded.config.window_frames,
+        hop_frames(loaded, hop_seconds),
+    )
+    .len()
 }
 
 /// Frames between window starts unless asked otherwise: half a window.

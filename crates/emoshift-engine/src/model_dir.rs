@@ -53,6 +53,9 @@ pub struct ModelConfig {
     pub method_config: MethodConfig,
     /// The training domains the method was built for.
     pub domains: DomainInfo,
+    /// The quality gates of training, which prediction applies too.
+    #[serde(default)]
+    pub quality: emoshift_audio::QualityGates,
 }
 
 /// Writes `model.json` and the trained network's `weights.safetensors` into

@@ -93,10 +93,11 @@ pub fn corpora_used(exp: &Experiment) -> Result<Vec<String>> {
     Ok(names)
 }
 
-/// Scans the corpus folders and reads the manifests, keeping the corpora
+/// Scans the corpus folders (files whose header fails the quality gates
+/// are left out and listed) and reads the manifests, keeping the corpora
 /// the tasks name.
 pub fn scan(exp: &Experiment, tasks: &[Task]) -> Result<Scanned> {
-    let scans = emoshift_corpus::scan_dirs(&exp.data.roots)?;
+    let scans = emoshift_corpus::scan_dirs(&exp.data.roots, &exp.quality)?;
     let scan_table = emoshift_corpus::render_table(&scans);
     let mut corpora: BTreeMap<String, Vec<Utterance>> = BTreeMap::new();
     for utt in scans.into_iter().flat_map(|s| s.utterances) {
@@ -160,14 +161,15 @@ pub fn drop_missing_targets(
 }
 
 /// Computes (or reuses) the features of every scanned utterance; utterances
-/// whose audio cannot be read are left out and listed.
+/// whose audio cannot be read or fails the quality gates are left out and
+/// listed.
 pub fn extract(exp: &Experiment, computer: &FeatureComputer, scanned: Scanned) -> Result<RunData> {
     let Scanned {
         mut corpora,
         scan_table,
     } = scanned;
     let paths: Vec<PathBuf> = corpora.values().flatten().map(|u| u.path.clone()).collect();
-    let store = FeatureStore::open(&exp.cache_dir)?;
+    let store = FeatureStore::open(&exp.cache_dir)?.with_gates(exp.quality.clone());
     let source = computer.source();
     tracing::info!(files = paths.len(), features = %source.describe(), "extracting features");
     let computed = std::sync::Mutex::new(Vec::with_capacity(paths.len()));
@@ -766,6 +768,7 @@ fn run_trial(
             method: method_run.label.clone(),
             method_config: method_run.config.clone(),
             domains,
+            quality: exp.quality.clone(),
         },
         method.as_ref(),
     )?;

@@ -31,6 +31,9 @@ pub struct Args {
     /// Worker threads (0 = all cores).
     #[arg(long, default_value_t = 0)]
     pub threads: usize,
+    /// Quality gates every file must pass; those that fail are listed.
+    #[command(flatten)]
+    pub quality: super::quality::QualityArgs,
 }
 
 /// Extracts features and prints the summary, listing every failure.
@@ -39,7 +42,8 @@ pub fn run(args: Args) -> Result<()> {
         Some(dir) => FeatureSource::encoder(dir, args.layer, tch::Device::Cpu)?,
         None => FeatureSource::preset(&args.preset)?.computer(tch::Device::Cpu)?,
     };
-    let store = FeatureStore::open(&args.cache)?;
+    let gates = args.quality.apply(Default::default())?;
+    let store = FeatureStore::open(&args.cache)?.with_gates(gates);
     let mut files = Vec::new();
     for path in &args.paths {
         collect_audio(path, &mut files)?;

@@ -3,6 +3,7 @@
 pub mod demo;
 pub mod features;
 pub mod predict;
+pub mod quality;
 pub mod run;
 pub mod scan;
 pub mod serve;

@@ -40,6 +40,9 @@ pub struct Args {
     /// `cpu` or `cuda`.
     #[arg(long, default_value = "cpu")]
     pub device: String,
+    /// Quality gates every file must pass (default: the model's).
+    #[command(flatten)]
+    pub quality: super::quality::QualityArgs,
 }
 
 /// Predicts and prints. Every file that can be predicted is; a file found
@@ -48,7 +51,8 @@ pub struct Args {
 /// command fail at the end, after everything else is printed.
 pub fn run(args: Args) -> Result<()> {
     let device = emoshift_learn::runtime::select_device(&args.device)?;
-    let loaded = model_dir::load(&args.model, device)?;
+    let mut loaded = model_dir::load(&args.model, device)?;
+    loaded.config.quality = args.quality.apply(loaded.config.quality.clone())?;
     let mut files = Vec::new();
     let mut named_failures = Vec::new();
     for p in &args.paths {

@@ -16,12 +16,16 @@ pub struct Args {
     /// Where to write the manifest of every usable utterance (.csv or .jsonl).
     #[arg(long, default_value = "manifest.csv")]
     pub manifest: PathBuf,
+    /// Quality gates checked on each header (sample rate, length).
+    #[command(flatten)]
+    pub quality: super::quality::QualityArgs,
 }
 
 /// Runs the scan. A missing path or a corpus that cannot be scanned fails the
 /// command at the end, after the table and the manifest of the rest are written.
 pub fn run(args: Args) -> Result<()> {
-    let outcome = scan_paths(&args.dirs);
+    let gates = args.quality.apply(Default::default())?;
+    let outcome = scan_paths(&args.dirs, &gates);
     for (path, reason) in &outcome.ignored {
         eprintln!("warning: {}: {reason}; passed over", path.display());
     }

@@ -1,0 +1,2 @@
+//! libtorch's link-time settings, shared by every crate whose binaries link it.
+include!("../../build-support/libtorch_link.rs");
