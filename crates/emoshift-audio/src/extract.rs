@@ -18,7 +18,7 @@ pub struct ExtractSummary {
     pub computed: usize,
     /// Files whose features were already cached.
     pub reused: usize,
-    /// Files that failed, with the reason (the error message names the file).
+    /// Files that failed, with the reason (the error message without the path).
     pub failures: Vec<(PathBuf, String)>,
     /// Audio covered by the successful files, in seconds (from the frame
     /// count, exact to one hop).
@@ -133,7 +133,7 @@ pub fn extract_each(
                 }
             }
             Err(e @ AudioError::Cache { .. }) => return Err(e),
-            Err(e) => summary.failures.push((path.clone(), e.to_string())),
+            Err(e) => summary.failures.push((path.clone(), e.reason())),
         }
     }
     summary.wall_seconds = start.elapsed().as_secs_f64();

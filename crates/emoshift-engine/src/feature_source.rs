@@ -235,7 +235,7 @@ impl FeatureComputer {
                     bar.finish_and_clear();
                     return Err(e.into());
                 }
-                Err(e) => summary.failures.push((path.clone(), e.to_string())),
+                Err(e) => summary.failures.push((path.clone(), e.reason())),
             }
             bar.inc(1);
         }

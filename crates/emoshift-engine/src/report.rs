@@ -249,7 +249,7 @@ pub fn write_report(dir: &Path, input: &ReportInput) -> Result<(PathBuf, PathBuf
     report.heading("Data");
     report.preformatted(input.scan_table);
     if !input.failures.is_empty() {
-        report.subheading("Files left out (features could not be computed)");
+        report.subheading("Files left out (unreadable, or refused by the quality gates)");
         let items: Vec<String> = input
             .failures
             .iter()

@@ -314,6 +314,45 @@ fn predict_gives_a_distribution_per_unseen_file() {
         format!("{}/take-\\xff.wav", unseen.path().display())
     );
     assert!(row["file"].as_str().unwrap().ends_with("take-\u{fffd}.wav"));
+
+    // Digital silence gets an error naming the gate, not a confident label,
+    // unless the gate is moved.
+    let silent = unseen.path().join("silent.wav");
+    std::fs::write(&silent, silent_wav(16_000, 16_000)).unwrap();
+    let predict_silent = |flags: &[&str]| {
+        emoshift()
+            .arg("predict")
+            .arg(&model)
+            .arg(&silent)
+            .args(flags)
+            .output()
+            .unwrap()
+    };
+    let out = predict_silent(&[]);
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("silent.wav: rejected: silent"), "{stderr}");
+    let out = predict_silent(&["--silence-dbfs", "-400"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// A mono 16-bit WAV of `frames` zero samples at `rate`.
+fn silent_wav(rate: u32, frames: u32) -> Vec<u8> {
+    let mut out = Vec::new();
+    out.extend_from_slice(b"RIFF");
+    out.extend_from_slice(&(36 + 2 * frames).to_le_bytes());
+    out.extend_from_slice(b"WAVEfmt ");
+    for v in [16u32, 1 | (1 << 16), rate, rate * 2, 2 | (16 << 16)] {
+        out.extend_from_slice(&v.to_le_bytes());
+    }
+    out.extend_from_slice(b"data");
+    out.extend_from_slice(&(2 * frames).to_le_bytes());
+    out.resize(out.len() + 2 * frames as usize, 0);
+    out
 }
 
 #[test]
@@ -366,6 +405,7 @@ fn scan_and_feature_extraction_report_every_file() {
         std::fs::copy(wav, audio.join(format!("good{i}.wav"))).unwrap();
     }
     std::fs::write(audio.join("broken.wav"), b"RIFF\x10\0\0\0WAVEfmt ").unwrap();
+    std::fs::write(audio.join("silent.wav"), silent_wav(16_000, 8_000)).unwrap();
     let cache = dir.path().join("cache");
     let extract = || {
         emoshift()
@@ -385,6 +425,10 @@ fn scan_and_feature_extraction_report_every_file() {
     assert!(
         text.contains("broken.wav"),
         "the failure is not named: {text}"
+    );
+    assert!(
+        text.contains("silent.wav: rejected: silent"),
+        "the quality gate is not named: {text}"
     );
     let out = extract();
     let text = String::from_utf8_lossy(&out.stdout);
