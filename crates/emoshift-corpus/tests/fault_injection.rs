@@ -2,12 +2,15 @@
 //! ([`emoshift_corpus::synth::damage`]) scanned next to the clean ones. For each kind
 //! of damage the scan skips it (counted by kind), rejects it with the decoder's own
 //! reason, excludes it with a reason, or reads it with its true label — and every
-//! good file of the clean corpus is kept with its label.
+//! good file of the clean corpus is kept with its label. Audio meant for quality
+//! gates (silence, 10 ms, clipping, NaN samples, a 1 Hz header) only has to leave the
+//! scan standing; what becomes of it is the gates' to decide.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use emoshift_audio::decode::decode_file;
+use emoshift_audio::AudioError;
 use emoshift_corpus::synth::damage::{damaged_copy, Damage, DamagedCorpus, Injection};
 use emoshift_corpus::synth::{synthesize_corpora, SynthCorpus};
 use emoshift_corpus::walk::{walk, Skip, AUDIO_EXTENSIONS};
@@ -180,6 +183,89 @@ fn audio_the_wav_header_reader_dropped_is_read_with_its_true_label() {
             assert_eq!(u.duration_s, original.duration_s, "{corpus}: {damage:?}");
             decode_file(&injected.path).unwrap_or_else(|e| panic!("{corpus}: {damage:?}: {e}"));
         }
+    }
+}
+
+/// Good audio in the other encodings real corpora mix: each damage with the sample
+/// rate it is written at (`None`: the corpus'), its channel count, and how far its
+/// decoded samples may lie from the good file's (`None`: another signal).
+const ENCODINGS: [(Damage, Option<u32>, usize, Option<f32>); 9] = [
+    (Damage::Unsigned8Wav, None, 1, Some(1.0 / 128.0)),
+    (Damage::Pcm24Wav, None, 1, Some(0.0)),
+    (Damage::Float32Wav, None, 1, Some(0.0)),
+    (Damage::StereoSameWav, None, 2, Some(0.0)),
+    (Damage::StereoDifferentWav, None, 2, None),
+    (Damage::Rate8kWav, Some(8_000), 1, None),
+    (Damage::Rate96kWav, Some(96_000), 1, None),
+    (Damage::ListBeforeFmtWav, None, 1, Some(0.0)),
+    (Damage::OddChunkWav, None, 1, Some(0.0)),
+];
+
+#[test]
+fn audio_in_other_encodings_is_read_with_its_true_label() {
+    for corpus in ["tess", "cafe"] {
+        let case = Case::new(corpus);
+        for (damage, rate, channels, within) in ENCODINGS {
+            let injected = case.injection(damage);
+            let at = format!("{corpus}: {damage:?}");
+            let u = case
+                .utterance_at(&injected.path)
+                .unwrap_or_else(|| panic!("{at} not read: {:?}", case.damaged.problems));
+            let source = case.utterance_at(&injected.source).unwrap();
+            assert!(injected.emotion.is_some(), "{at}");
+            assert_eq!(u.emotion, injected.emotion, "{at}");
+            assert_eq!(u.emotion, source.emotion, "{at}");
+            let rate = rate.unwrap_or(case.synth.sample_rate);
+            assert_eq!(u.extra["sample_rate"], rate.to_string(), "{at}");
+            assert_eq!(u.extra["channels"], channels.to_string(), "{at}");
+
+            let audio = decode_file(&injected.path).unwrap_or_else(|e| panic!("{at}: {e}"));
+            let good = decode_file(&injected.source).unwrap();
+            assert_eq!(audio.sample_rate, rate, "{at}");
+            assert!(audio.samples.iter().all(|v| v.is_finite()), "{at}");
+            let (seconds, expected) = (audio.duration_seconds(), good.duration_seconds());
+            assert!(
+                (seconds - expected).abs() <= 0.01 * expected,
+                "{at}: {seconds} s, expected {expected} s"
+            );
+            assert_eq!(u.duration_s, Some(seconds), "{at}");
+            if let Some(within) = within {
+                assert_eq!(audio.samples.len(), good.samples.len(), "{at}");
+                let off = audio
+                    .samples
+                    .iter()
+                    .zip(&good.samples)
+                    .map(|(a, b)| (a - b).abs())
+                    .fold(0.0, f32::max);
+                assert!(off <= within, "{at}: a sample lies {off} from the good one");
+            }
+        }
+    }
+}
+
+#[test]
+fn audio_for_the_quality_gates_does_not_stop_the_scan() {
+    // Whether the scan keeps or refuses these is for the quality gates to decide;
+    // the good files beside them are all kept (every_good_file_is_kept_with_its_label).
+    for corpus in ["tess", "cafe"] {
+        let case = Case::new(corpus);
+        for damage in [
+            Damage::Silent,
+            Damage::TooShort,
+            Damage::Clipped,
+            Damage::NanSamples,
+            Damage::SampleRateBomb,
+        ] {
+            let injected = case.injection(damage);
+            assert!(injected.path.is_file(), "{corpus}: {damage:?}");
+            assert_eq!(injected.emotion, None, "{corpus}: {damage:?}");
+        }
+        let path = &case.injection(Damage::NanSamples).path;
+        let err = decode_file(path).expect_err("decodes NaN samples");
+        assert!(
+            matches!(err, AudioError::NonFinite { value, .. } if value.is_nan()),
+            "{corpus}: {err}"
+        );
     }
 }
 
