@@ -1,8 +1,8 @@
-//! Fault injection: damaged copies of the synthetic TESS and CaFE corpora
+//! Fault injection: damaged copies of the synthetic TESS, CaFE and IEMOCAP corpora
 //! ([`emoshift_corpus::synth::damage`]) scanned next to the clean ones. For each kind
 //! of damage the scan skips it (counted by kind), rejects it with the decoder's own
-//! reason, excludes it with a reason, or reads it with its true label — and every
-//! good file of the clean corpus is kept with its label. Audio meant for quality
+//! reason, excludes it with a reason, lists it as a problem, or reads it with its
+//! true label — and every good file of the clean corpus is kept with its label. Audio meant for quality
 //! gates (silence, 10 ms, clipping, NaN samples, a 1 Hz header) only has to leave the
 //! scan standing; what becomes of it is the gates' to decide.
 
@@ -74,7 +74,7 @@ fn relative(path: &Path, root: &Path) -> PathBuf {
 
 #[test]
 fn every_good_file_is_kept_with_its_label() {
-    for corpus in ["tess", "cafe"] {
+    for corpus in ["tess", "cafe", "iemocap"] {
         let case = Case::new(corpus);
         assert!(case.clean.problems.is_empty(), "{:?}", case.clean.problems);
         assert!(case.clean.excluded.is_empty(), "{:?}", case.clean.excluded);
@@ -307,6 +307,97 @@ fn of_two_same_named_tess_files_the_mislabelled_one_is_excluded() {
         .utterance_at(genuine)
         .expect("the genuine file is kept");
     assert_eq!(kept.emotion, copy.emotion);
+}
+
+#[test]
+fn a_tess_file_in_the_other_speakers_folder_is_excluded_and_its_twin_kept() {
+    let case = Case::new("tess");
+    let copy = case.injection(Damage::SpeakerConflict);
+    let genuine = &copy.source;
+    assert_eq!(copy.path.file_name(), genuine.file_name());
+    assert!(copy.path < *genuine, "the misplaced copy is walked first");
+    let reason = Case::reason(&case.damaged.excluded, &copy.path).unwrap();
+    assert!(
+        reason.starts_with("label conflict: folder says speaker YAF (YAF_"),
+        "{reason}"
+    );
+    let kept = case
+        .utterance_at(genuine)
+        .expect("the genuine twin is kept");
+    assert_eq!((kept.emotion, kept.speaker.as_str()), (copy.emotion, "OAF"));
+}
+
+#[test]
+fn iemocap_audio_without_a_label_line_and_a_label_line_without_audio_are_problems() {
+    let case = Case::new("iemocap");
+    let kinds: Vec<Damage> = case.copy.injections.iter().map(|i| i.damage).collect();
+    assert_eq!(kinds, [Damage::UnlabelledAudio, Damage::LabelWithoutAudio]);
+    let turn = |i: &Injection| i.path.file_stem().unwrap().to_string_lossy().into_owned();
+
+    let unlabelled = case.injection(Damage::UnlabelledAudio);
+    assert!(unlabelled.path.is_file());
+    assert_eq!(
+        Case::reason(&case.damaged.problems, &unlabelled.path),
+        Some(format!("audio file {} has no label line", turn(unlabelled)))
+    );
+    let missing = case.injection(Damage::LabelWithoutAudio);
+    assert!(!missing.path.exists());
+    assert_eq!(
+        Case::reason(&case.damaged.problems, &missing.path),
+        Some(format!("labelled turn {} has no audio file", turn(missing)))
+    );
+    for injected in [unlabelled, missing] {
+        assert!(
+            case.damaged
+                .utterances
+                .iter()
+                .all(|u| u.path != injected.path && u.id != turn(injected)),
+            "{:?} given a label",
+            injected.damage
+        );
+    }
+    assert_eq!(
+        case.damaged.problems.len(),
+        2,
+        "{:?}",
+        case.damaged.problems
+    );
+    assert!(
+        case.damaged.excluded.is_empty(),
+        "{:?}",
+        case.damaged.excluded
+    );
+    assert_eq!(case.damaged.utterances.len(), case.clean.utterances.len());
+}
+
+#[test]
+fn the_same_seed_writes_the_same_bytes() {
+    let case = Case::new("tess");
+    let dir = tempfile::tempdir().unwrap();
+    let again = damaged_copy(
+        &case.synth,
+        &dir.path().join("damaged"),
+        &dir.path().join("outside"),
+        SEED,
+    )
+    .unwrap();
+    let files = |root: &Path| -> BTreeMap<PathBuf, Vec<u8>> {
+        walkdir::WalkDir::new(root)
+            .into_iter()
+            .map(|e| e.unwrap())
+            .filter(|e| e.file_type().is_file())
+            .map(|e| (relative(e.path(), root), std::fs::read(e.path()).unwrap()))
+            .collect()
+    };
+    let (first, second) = (files(&case.copy.root), files(&again.root));
+    assert_eq!(first.len(), second.len());
+    for (path, bytes) in &first {
+        assert!(
+            second.get(path) == Some(bytes),
+            "{} differs",
+            path.display()
+        );
+    }
 }
 
 #[test]

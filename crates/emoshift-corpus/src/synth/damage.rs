@@ -10,10 +10,13 @@
 //! different channels, 8 and 96 kHz, a `LIST` chunk before `fmt `, an odd-sized
 //! unknown chunk with its pad byte), audio that only quality gates can refuse (digital
 //! silence, 10 ms, heavy clipping, NaN samples, a 1 Hz header), unknown label codes,
-//! label conflicts and a mislabelled duplicate. The good files are left byte for byte
-//! as they were. Names follow the corpus layout, so TESS and CaFE (the synthetic
-//! corpora that carry the emotion in both folder and file name) are supported. The
-//! bytes written depend on the corpus and the seed only.
+//! label conflicts, a mislabelled duplicate and, in TESS, a file in the other
+//! speaker's folder. Names follow the corpus layout, so TESS and CaFE (the synthetic
+//! corpora that carry the emotion in both folder and file name) are supported, and so
+//! is IEMOCAP, whose labels live in label files: it gets only the damage of those, a
+//! wav no label line names and a label line (added to a label file) whose wav is
+//! missing. The good audio files are left byte for byte as they were, and the bytes
+//! written depend on the corpus and the seed only.
 
 use std::os::unix::fs::symlink;
 use std::path::{Path, PathBuf};
@@ -92,8 +95,15 @@ pub enum Damage {
     /// Good audio whose name says one emotion, in a folder of another.
     LabelConflict,
     /// A mislabelled copy of a good file, same name, in a folder of another emotion
-    /// that is walked before the genuine one.
+    /// that is walked before the genuine one (TESS).
     MislabelledDuplicate,
+    /// A copy of a good file, same name, in the other speaker's folder of its emotion
+    /// that is walked before the genuine one (TESS).
+    SpeakerConflict,
+    /// Good audio under a new turn id that no label line names (IEMOCAP).
+    UnlabelledAudio,
+    /// A label line for a new turn whose wav is missing (IEMOCAP).
+    LabelWithoutAudio,
 }
 
 /// One injected file or link.
@@ -101,14 +111,15 @@ pub enum Damage {
 pub struct Injection {
     /// What was injected.
     pub damage: Damage,
-    /// The file or link written.
+    /// The file or link written; for [`Damage::LabelWithoutAudio`], the missing wav
+    /// its label line names.
     pub path: PathBuf,
     /// The good file beside which, or from whose audio or name, the injection was
     /// made.
     pub source: PathBuf,
-    /// The emotion of the audio written, for injections holding good audio (not for
-    /// the audio meant for quality gates, from [`Damage::Silent`] to
-    /// [`Damage::SampleRateBomb`]).
+    /// The emotion of the audio written, for injections holding good, labelled audio
+    /// (not for the audio meant for quality gates, from [`Damage::Silent`] to
+    /// [`Damage::SampleRateBomb`], nor for [`Damage::UnlabelledAudio`]).
     pub emotion: Option<Emotion>,
 }
 
@@ -117,7 +128,8 @@ pub struct Injection {
 pub struct DamagedCorpus {
     /// The copy's root folder.
     pub root: PathBuf,
-    /// The folder outside the tree that [`Damage::LinkOutside`] points to.
+    /// The folder outside the tree that [`Damage::LinkOutside`] points to (nothing is
+    /// written there for IEMOCAP).
     pub outside: PathBuf,
     /// Everything injected, in [`Damage`] order.
     pub injections: Vec<Injection>,
@@ -130,10 +142,10 @@ const BOMB_SAMPLES: usize = 4096;
 /// come in odd lengths.
 const ODD_CHUNK: &[u8] = b"AFspnote: damaged copy\0";
 
-/// Copies `corpus` to `out/<corpus folder name>` and injects every [`Damage`]
-/// (see the module doc); [`Damage::LinkOutside`] links to `outside`, which should
-/// lie outside `out`. Only TESS and CaFE are supported; `seed` drives the random
-/// bytes.
+/// Copies `corpus` to `out/<corpus folder name>` and injects every [`Damage`] its
+/// layout supports (see the module doc); [`Damage::LinkOutside`] links to `outside`,
+/// which should lie outside `out`. Only TESS, CaFE and IEMOCAP are supported; `seed`
+/// drives the random bytes.
 pub fn damaged_copy(
     corpus: &SynthCorpus,
     out: &Path,
@@ -160,18 +172,8 @@ pub fn damaged_copy(
         .iter()
         .find(|f| f.emotion.is_some_and(|e| e != Emotion::Neutral))
         .ok_or_else(|| CorpusError::io(&corpus.root, "no emotional file to derive damage from"))?;
-    let other = files
-        .iter()
-        .filter(|f| f.speaker == good.speaker && f.emotion.is_some() && f.emotion != good.emotion)
-        .min_by(|a, b| a.path.cmp(&b.path))
-        .ok_or_else(|| CorpusError::io(&corpus.root, "no file of another emotion"))?;
-    let dir = parent(&good.path);
-    let other_dir = parent(&other.path);
-    let name = crate::adapters::fs::file_name(&good.path);
-    let samples = read_samples(&good.path)?;
     let bytes = std::fs::read(&good.path).map_err(|e| CorpusError::io(&good.path, e))?;
-    let rate = corpus.sample_rate;
-    let emotion = good.emotion;
+    let name = crate::adapters::fs::file_name(&good.path);
     let mut inj = Injector {
         layout,
         good,
@@ -179,6 +181,25 @@ pub fn damaged_copy(
         fresh: 0,
         injections: Vec::new(),
     };
+    if layout == Layout::Iemocap {
+        inj.label_file_damage(&bytes)?;
+        return Ok(DamagedCorpus {
+            root,
+            outside,
+            injections: inj.injections,
+        });
+    }
+
+    let other = files
+        .iter()
+        .filter(|f| f.speaker == good.speaker && f.emotion.is_some() && f.emotion != good.emotion)
+        .min_by(|a, b| a.path.cmp(&b.path))
+        .ok_or_else(|| CorpusError::io(&corpus.root, "no file of another emotion"))?;
+    let dir = parent(&good.path);
+    let other_dir = parent(&other.path);
+    let samples = read_samples(&good.path)?;
+    let rate = corpus.sample_rate;
+    let emotion = good.emotion;
 
     let link = dir.join("loop");
     symlink(".", &link).map_err(|e| CorpusError::io(&link, e))?;
@@ -294,6 +315,12 @@ pub fn damaged_copy(
             &bytes,
             emotion,
         )?;
+        let twin = files
+            .iter()
+            .find(|f| f.speaker != good.speaker && f.emotion == emotion)
+            .ok_or_else(|| CorpusError::io(&corpus.root, "no other speaker of the emotion"))?;
+        let first = layout.earlier_folder(parent(&twin.path), dir);
+        inj.write(Damage::SpeakerConflict, first.join(&name), &bytes, emotion)?;
     }
 
     Ok(DamagedCorpus {
@@ -354,6 +381,32 @@ impl Injector<'_> {
         let path = parent(&self.good.path).join(self.fresh_name(false));
         self.write(damage, path, bytes, emotion)
     }
+
+    /// IEMOCAP's damage: the good file's audio under a new turn id of its dialog, and
+    /// a label line for another new turn, added to the dialog's label file.
+    fn label_file_damage(&mut self, bytes: &[u8]) -> Result<()> {
+        self.write_beside(Damage::UnlabelledAudio, bytes, None)?;
+        // …/SessionN/sentences/wav/<dialog>/<turn>.wav
+        let dir = parent(&self.good.path);
+        let missing = dir.join(self.fresh_name(false));
+        let dialog = crate::adapters::fs::file_name(dir);
+        let labels = dir
+            .ancestors()
+            .nth(3)
+            .unwrap_or(dir)
+            .join("dialog/EmoEvaluation")
+            .join(format!("{dialog}.txt"));
+        let mut text = std::fs::read_to_string(&labels).map_err(|e| CorpusError::io(&labels, e))?;
+        text.push_str(&format!(
+            "[9000.0000 - {:.4}]\t{}\t{}\t[2.5000, 2.5000, 2.5000]\nC-E1:\tNeutral;\t()\n\n",
+            9000.0 + self.good.duration_s,
+            crate::adapters::fs::stem(&missing),
+            self.good.raw_label,
+        ));
+        write_file(&labels, text.as_bytes())?;
+        self.add(Damage::LabelWithoutAudio, missing, None);
+        Ok(())
+    }
 }
 
 /// How names are made in the supported layouts.
@@ -361,6 +414,7 @@ impl Injector<'_> {
 enum Layout {
     Tess,
     Cafe,
+    Iemocap,
 }
 
 impl Layout {
@@ -368,15 +422,17 @@ impl Layout {
         match corpus {
             "tess" => Ok(Layout::Tess),
             "cafe" => Ok(Layout::Cafe),
+            "iemocap" => Ok(Layout::Iemocap),
             other => Err(CorpusError::Invalid {
                 what: "damaged corpus".to_string(),
-                reason: format!("{other} is not supported; choose tess or cafe"),
+                reason: format!("{other} is not supported; choose tess, cafe or iemocap"),
             }),
         }
     }
 
     /// A new well-formed name derived from `name` (the `n`-th), with an emotion code
-    /// the corpus does not have when `unknown`.
+    /// the corpus does not have when `unknown` (IEMOCAP's names carry no emotion, so
+    /// there `unknown` changes nothing).
     fn rename(self, name: &str, n: usize, unknown: bool) -> String {
         match self {
             // OAF_back_angry.wav → OAF_backx3_angry.wav (or _bored).
@@ -395,10 +451,16 @@ impl Layout {
                 }
                 fields.join("-")
             }
+            // Ses01F_impro01_F003.wav → Ses01F_impro01_F903.wav: a new turn.
+            Layout::Iemocap => {
+                let stem = name.trim_end_matches(".wav");
+                let head = &stem[..stem.len().saturating_sub(3)];
+                format!("{head}{}.wav", 900 + n)
+            }
         }
     }
 
-    /// A folder with `other`'s emotion that the walk reaches before `genuine`.
+    /// A folder named as `other` that the walk reaches before `genuine`.
     fn earlier_folder(self, other: &Path, genuine: &Path) -> PathBuf {
         if other < genuine {
             other.to_path_buf()
@@ -799,9 +861,13 @@ mod tests {
             "62-C-2-1.wav"
         );
         assert_eq!(Layout::Cafe.rename("01-C-2-1.wav", 4, true), "63-X-2-1.wav");
+        assert_eq!(
+            Layout::Iemocap.rename("Ses01F_impro01_F003.wav", 2, false),
+            "Ses01F_impro01_F902.wav"
+        );
     }
 
-    /// A second of a 16 kHz tone after 0.2 s of silence, at half scale.
+    /// A second at 16 kHz: 0.2 s of silence, then a 440 Hz tone at half scale.
     fn tone() -> Vec<i16> {
         (0..16_000)
             .map(|i| {
