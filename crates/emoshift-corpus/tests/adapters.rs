@@ -248,6 +248,36 @@ fn tess_takes_the_emotion_from_the_file_name() {
 }
 
 #[test]
+fn a_tess_file_in_the_other_speakers_folder_is_a_label_conflict() {
+    let dir = tempfile::tempdir().unwrap();
+    let r = dir.path().join("TESS");
+    wavs(
+        &r,
+        &[
+            "0 copy/YAF_fear/OAF_back_fear.wav",
+            "OAF_Fear/OAF_back_fear.wav",
+            "YAF_fear/YAF_back_fear.wav",
+            "YAF_fear/oaf_bar_fear.wav",
+        ],
+    );
+    let s = scan("tess", &r);
+    assert_eq!(
+        reasons(&s.excluded),
+        [
+            "OAF_back_fear.wav: label conflict: folder says speaker YAF (YAF_fear), name says \
+             speaker OAF (OAF_back_fear.wav)",
+            "oaf_bar_fear.wav: label conflict: folder says speaker YAF (YAF_fear), name says \
+             speaker OAF (oaf_bar_fear.wav)",
+        ]
+    );
+    assert_eq!(
+        utt(&s, "OAF_back_fear").path,
+        r.join("OAF_Fear/OAF_back_fear.wav")
+    );
+    assert_eq!(s.speaker_counts(), counts(&[("OAF", 1), ("YAF", 1)]));
+}
+
+#[test]
 fn savee_reads_both_layouts() {
     let dir = tempfile::tempdir().unwrap();
     let nested = dir.path().join("SAVEE");

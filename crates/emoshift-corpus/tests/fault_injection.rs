@@ -1,13 +1,16 @@
-//! Fault injection: damaged copies of the synthetic TESS and CaFE corpora
+//! Fault injection: damaged copies of the synthetic TESS, CaFE and IEMOCAP corpora
 //! ([`emoshift_corpus::synth::damage`]) scanned next to the clean ones. For each kind
 //! of damage the scan skips it (counted by kind), rejects it with the decoder's own
-//! reason, excludes it with a reason, or reads it with its true label — and every
-//! good file of the clean corpus is kept with its label.
+//! reason, excludes it with a reason, lists it as a problem, or reads it with its
+//! true label — and every good file of the clean corpus is kept with its label. Audio meant for quality
+//! gates (silence, 10 ms, clipping, NaN samples, a 1 Hz header) only has to leave the
+//! scan standing; what becomes of it is the gates' to decide.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use emoshift_audio::decode::decode_file;
+use emoshift_audio::AudioError;
 use emoshift_corpus::synth::damage::{damaged_copy, Damage, DamagedCorpus, Injection};
 use emoshift_corpus::synth::{synthesize_corpora, SynthCorpus};
 use emoshift_corpus::walk::{walk, Skip, AUDIO_EXTENSIONS};
@@ -71,7 +74,7 @@ fn relative(path: &Path, root: &Path) -> PathBuf {
 
 #[test]
 fn every_good_file_is_kept_with_its_label() {
-    for corpus in ["tess", "cafe"] {
+    for corpus in ["tess", "cafe", "iemocap"] {
         let case = Case::new(corpus);
         assert!(case.clean.problems.is_empty(), "{:?}", case.clean.problems);
         assert!(case.clean.excluded.is_empty(), "{:?}", case.clean.excluded);
@@ -183,6 +186,89 @@ fn audio_the_wav_header_reader_dropped_is_read_with_its_true_label() {
     }
 }
 
+/// Good audio in the other encodings real corpora mix: each damage with the sample
+/// rate it is written at (`None`: the corpus'), its channel count, and how far its
+/// decoded samples may lie from the good file's (`None`: another signal).
+const ENCODINGS: [(Damage, Option<u32>, usize, Option<f32>); 9] = [
+    (Damage::Unsigned8Wav, None, 1, Some(1.0 / 128.0)),
+    (Damage::Pcm24Wav, None, 1, Some(0.0)),
+    (Damage::Float32Wav, None, 1, Some(0.0)),
+    (Damage::StereoSameWav, None, 2, Some(0.0)),
+    (Damage::StereoDifferentWav, None, 2, None),
+    (Damage::Rate8kWav, Some(8_000), 1, None),
+    (Damage::Rate96kWav, Some(96_000), 1, None),
+    (Damage::ListBeforeFmtWav, None, 1, Some(0.0)),
+    (Damage::OddChunkWav, None, 1, Some(0.0)),
+];
+
+#[test]
+fn audio_in_other_encodings_is_read_with_its_true_label() {
+    for corpus in ["tess", "cafe"] {
+        let case = Case::new(corpus);
+        for (damage, rate, channels, within) in ENCODINGS {
+            let injected = case.injection(damage);
+            let at = format!("{corpus}: {damage:?}");
+            let u = case
+                .utterance_at(&injected.path)
+                .unwrap_or_else(|| panic!("{at} not read: {:?}", case.damaged.problems));
+            let source = case.utterance_at(&injected.source).unwrap();
+            assert!(injected.emotion.is_some(), "{at}");
+            assert_eq!(u.emotion, injected.emotion, "{at}");
+            assert_eq!(u.emotion, source.emotion, "{at}");
+            let rate = rate.unwrap_or(case.synth.sample_rate);
+            assert_eq!(u.extra["sample_rate"], rate.to_string(), "{at}");
+            assert_eq!(u.extra["channels"], channels.to_string(), "{at}");
+
+            let audio = decode_file(&injected.path).unwrap_or_else(|e| panic!("{at}: {e}"));
+            let good = decode_file(&injected.source).unwrap();
+            assert_eq!(audio.sample_rate, rate, "{at}");
+            assert!(audio.samples.iter().all(|v| v.is_finite()), "{at}");
+            let (seconds, expected) = (audio.duration_seconds(), good.duration_seconds());
+            assert!(
+                (seconds - expected).abs() <= 0.01 * expected,
+                "{at}: {seconds} s, expected {expected} s"
+            );
+            assert_eq!(u.duration_s, Some(seconds), "{at}");
+            if let Some(within) = within {
+                assert_eq!(audio.samples.len(), good.samples.len(), "{at}");
+                let off = audio
+                    .samples
+                    .iter()
+                    .zip(&good.samples)
+                    .map(|(a, b)| (a - b).abs())
+                    .fold(0.0, f32::max);
+                assert!(off <= within, "{at}: a sample lies {off} from the good one");
+            }
+        }
+    }
+}
+
+#[test]
+fn audio_for_the_quality_gates_does_not_stop_the_scan() {
+    // Whether the scan keeps or refuses these is for the quality gates to decide;
+    // the good files beside them are all kept (every_good_file_is_kept_with_its_label).
+    for corpus in ["tess", "cafe"] {
+        let case = Case::new(corpus);
+        for damage in [
+            Damage::Silent,
+            Damage::TooShort,
+            Damage::Clipped,
+            Damage::NanSamples,
+            Damage::SampleRateBomb,
+        ] {
+            let injected = case.injection(damage);
+            assert!(injected.path.is_file(), "{corpus}: {damage:?}");
+            assert_eq!(injected.emotion, None, "{corpus}: {damage:?}");
+        }
+        let path = &case.injection(Damage::NanSamples).path;
+        let err = decode_file(path).expect_err("decodes NaN samples");
+        assert!(
+            matches!(err, AudioError::NonFinite { value, .. } if value.is_nan()),
+            "{corpus}: {err}"
+        );
+    }
+}
+
 #[test]
 fn unknown_codes_are_problems_and_label_conflicts_are_excluded() {
     for (corpus, unknown) in [
@@ -221,6 +307,97 @@ fn of_two_same_named_tess_files_the_mislabelled_one_is_excluded() {
         .utterance_at(genuine)
         .expect("the genuine file is kept");
     assert_eq!(kept.emotion, copy.emotion);
+}
+
+#[test]
+fn a_tess_file_in_the_other_speakers_folder_is_excluded_and_its_twin_kept() {
+    let case = Case::new("tess");
+    let copy = case.injection(Damage::SpeakerConflict);
+    let genuine = &copy.source;
+    assert_eq!(copy.path.file_name(), genuine.file_name());
+    assert!(copy.path < *genuine, "the misplaced copy is walked first");
+    let reason = Case::reason(&case.damaged.excluded, &copy.path).unwrap();
+    assert!(
+        reason.starts_with("label conflict: folder says speaker YAF (YAF_"),
+        "{reason}"
+    );
+    let kept = case
+        .utterance_at(genuine)
+        .expect("the genuine twin is kept");
+    assert_eq!((kept.emotion, kept.speaker.as_str()), (copy.emotion, "OAF"));
+}
+
+#[test]
+fn iemocap_audio_without_a_label_line_and_a_label_line_without_audio_are_problems() {
+    let case = Case::new("iemocap");
+    let kinds: Vec<Damage> = case.copy.injections.iter().map(|i| i.damage).collect();
+    assert_eq!(kinds, [Damage::UnlabelledAudio, Damage::LabelWithoutAudio]);
+    let turn = |i: &Injection| i.path.file_stem().unwrap().to_string_lossy().into_owned();
+
+    let unlabelled = case.injection(Damage::UnlabelledAudio);
+    assert!(unlabelled.path.is_file());
+    assert_eq!(
+        Case::reason(&case.damaged.problems, &unlabelled.path),
+        Some(format!("audio file {} has no label line", turn(unlabelled)))
+    );
+    let missing = case.injection(Damage::LabelWithoutAudio);
+    assert!(!missing.path.exists());
+    assert_eq!(
+        Case::reason(&case.damaged.problems, &missing.path),
+        Some(format!("labelled turn {} has no audio file", turn(missing)))
+    );
+    for injected in [unlabelled, missing] {
+        assert!(
+            case.damaged
+                .utterances
+                .iter()
+                .all(|u| u.path != injected.path && u.id != turn(injected)),
+            "{:?} given a label",
+            injected.damage
+        );
+    }
+    assert_eq!(
+        case.damaged.problems.len(),
+        2,
+        "{:?}",
+        case.damaged.problems
+    );
+    assert!(
+        case.damaged.excluded.is_empty(),
+        "{:?}",
+        case.damaged.excluded
+    );
+    assert_eq!(case.damaged.utterances.len(), case.clean.utterances.len());
+}
+
+#[test]
+fn the_same_seed_writes_the_same_bytes() {
+    let case = Case::new("tess");
+    let dir = tempfile::tempdir().unwrap();
+    let again = damaged_copy(
+        &case.synth,
+        &dir.path().join("damaged"),
+        &dir.path().join("outside"),
+        SEED,
+    )
+    .unwrap();
+    let files = |root: &Path| -> BTreeMap<PathBuf, Vec<u8>> {
+        walkdir::WalkDir::new(root)
+            .into_iter()
+            .map(|e| e.unwrap())
+            .filter(|e| e.file_type().is_file())
+            .map(|e| (relative(e.path(), root), std::fs::read(e.path()).unwrap()))
+            .collect()
+    };
+    let (first, second) = (files(&case.copy.root), files(&again.root));
+    assert_eq!(first.len(), second.len());
+    for (path, bytes) in &first {
+        assert!(
+            second.get(path) == Some(bytes),
+            "{} differs",
+            path.display()
+        );
+    }
 }
 
 #[test]

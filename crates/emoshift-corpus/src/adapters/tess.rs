@@ -2,7 +2,8 @@
 //! `{OAF|YAF}_<emotion>` whose spellings vary in case and between releases
 //! (`OAF_Fear`, `OAF_Pleasant_surprise`, `YAF_pleasant_surprised`). The emotion is
 //! the token after the last `_` of the *file* name; where the file's folder names an
-//! emotion too and the two disagree, the file is excluded as a label conflict. `ps` is
+//! emotion too and the two disagree, or the folder's speaker prefix is not the file's
+//! (`YAF_fear/OAF_back_fear.wav`), the file is excluded as a label conflict. `ps` is
 //! pleasant surprise, mapped to [`Emotion::Surprise`]. Two female speakers: OAF
 //! (older) and YAF (younger). Some releases carry a second copy of the whole tree; a
 //! second copy of an utterance is excluded as a duplicate (within one root when the
@@ -14,7 +15,7 @@ use regex::Regex;
 use std::path::Path;
 use std::sync::LazyLock;
 
-use super::conflict::label_conflict;
+use super::conflict::{label_conflict, speaker_conflict};
 use super::fs::{self, file_name, stem};
 use super::{require_root, CorpusAdapter};
 use crate::emotion::{Emotion, Gender};
@@ -90,13 +91,17 @@ impl CorpusAdapter for Tess {
                 continue;
             };
             let folder = path.parent().map(file_name).unwrap_or_default();
-            if let Some(by_folder) = folder_emotion(&folder) {
-                if let Some(reason) = label_conflict(&folder, by_folder, &c[3], emo) {
-                    scan.exclude(&path, reason);
-                    continue;
-                }
-            }
             let speaker = c[1].to_uppercase();
+            let conflict = folder_emotion(&folder)
+                .and_then(|by_folder| label_conflict(&folder, by_folder, &c[3], emo))
+                .or_else(|| {
+                    let by_folder = SPEAKER_DIR.captures(&folder)?[1].to_uppercase();
+                    speaker_conflict(&folder, &by_folder, &name, &speaker)
+                });
+            if let Some(reason) = conflict {
+                scan.exclude(&path, reason);
+                continue;
+            }
             let utt = Utterance::new(
                 self.name(),
                 self.language(),

@@ -55,8 +55,8 @@
 //! gives the same bytes, and [`synthesize_corpora`] writes a corpus exactly as
 //! [`synthesize`] does.
 //!
-//! **Damage** ([`damage`]): a copy of a synthetic corpus with the faults real downloads
-//! carry, for the fault-injection tests.
+//! **Damage** ([`damage`]): a copy of a synthetic TESS, CaFE or IEMOCAP corpus with the
+//! faults real downloads carry, for the fault-injection tests.
 
 pub mod chain;
 #[cfg(unix)]
