@@ -2,15 +2,16 @@
 //! ([`emoshift_corpus::synth::damage`]) scanned next to the clean ones. For each kind
 //! of damage the scan skips it (counted by kind), rejects it with the decoder's own
 //! reason, excludes it with a reason, lists it as a problem, or reads it with its
-//! true label — and every good file of the clean corpus is kept with its label. Audio meant for quality
-//! gates (silence, 10 ms, clipping, NaN samples, a 1 Hz header) only has to leave the
-//! scan standing; what becomes of it is the gates' to decide.
+//! true label — and every good file of the clean corpus is kept with its label. Audio
+//! the quality gates refuse (a 1 Hz header, 10 ms) is a problem in the scan, and what
+//! only its samples show (silence, clipping, NaN) is refused by extraction, with the
+//! same reason texts.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use emoshift_audio::decode::decode_file;
-use emoshift_audio::AudioError;
+use emoshift_audio::{AudioError, FeatureSpec, FeatureStore, QualityGates};
 use emoshift_corpus::synth::damage::{damaged_copy, Damage, DamagedCorpus, Injection};
 use emoshift_corpus::synth::{synthesize_corpora, SynthCorpus};
 use emoshift_corpus::walk::{walk, Skip, AUDIO_EXTENSIONS};
@@ -41,7 +42,11 @@ impl Case {
         .unwrap();
         let reader = adapter(corpus).unwrap();
         let clean = reader.scan(&synth.root).unwrap();
-        let damaged = reader.scan(&copy.root).unwrap();
+        // As `corpora scan` and `emoshift run` see it: with the default gates.
+        let damaged = reader
+            .scan(&copy.root)
+            .unwrap()
+            .gated(&QualityGates::default());
         Case {
             _dir: dir,
             synth,
@@ -244,21 +249,38 @@ fn audio_in_other_encodings_is_read_with_its_true_label() {
 }
 
 #[test]
-fn audio_for_the_quality_gates_does_not_stop_the_scan() {
-    // Whether the scan keeps or refuses these is for the quality gates to decide;
-    // the good files beside them are all kept (every_good_file_is_kept_with_its_label).
+fn audio_the_quality_gates_refuse_never_reaches_features() {
+    let spec = FeatureSpec::preset("da_mldg").unwrap();
     for corpus in ["tess", "cafe"] {
         let case = Case::new(corpus);
-        for damage in [
-            Damage::Silent,
-            Damage::TooShort,
-            Damage::Clipped,
-            Damage::NanSamples,
-            Damage::SampleRateBomb,
+        let cache = tempfile::tempdir().unwrap();
+        let store = FeatureStore::open(cache.path()).unwrap();
+        // What the header shows is refused by the scan already, with the
+        // reason extraction gives.
+        for (damage, reason) in [
+            (Damage::TooShort, "rejected: too short"),
+            (Damage::SampleRateBomb, "rejected: sample rate 1 Hz"),
         ] {
-            let injected = case.injection(damage);
-            assert!(injected.path.is_file(), "{corpus}: {damage:?}");
-            assert_eq!(injected.emotion, None, "{corpus}: {damage:?}");
+            let path = &case.injection(damage).path;
+            assert!(case.utterance_at(path).is_none(), "{corpus}: {damage:?}");
+            let problem = Case::reason(&case.damaged.problems, path)
+                .unwrap_or_else(|| panic!("{corpus}: {damage:?} is not a problem"));
+            assert!(problem.starts_with(reason), "{corpus}: {problem}");
+            let err = store.get_or_compute(path, &spec).unwrap_err();
+            assert_eq!(err.reason(), problem, "{corpus}: {damage:?}");
+        }
+        // What only the samples show is refused by extraction.
+        for (damage, reason) in [
+            (Damage::Silent, "rejected: silent"),
+            (Damage::Clipped, "rejected: clipped"),
+            (Damage::NanSamples, "sample "),
+        ] {
+            let path = &case.injection(damage).path;
+            let err = store.get_or_compute(path, &spec).unwrap_err();
+            assert!(
+                err.reason().starts_with(reason),
+                "{corpus}: {damage:?}: {err}"
+            );
         }
         let path = &case.injection(Damage::NanSamples).path;
         let err = decode_file(path).expect_err("decodes NaN samples");
@@ -484,7 +506,11 @@ fn an_mp3_named_wav_is_read_as_mp3() {
         include_bytes!("../../emoshift-audio/tests/fixtures/audio/tone_1k.mp3"),
     )
     .unwrap();
-    let scan = adapter("tess").unwrap().scan(&case.copy.root).unwrap();
+    let scan = adapter("tess")
+        .unwrap()
+        .scan(&case.copy.root)
+        .unwrap()
+        .gated(&QualityGates::default());
     let u = scan
         .utterances
         .iter()
