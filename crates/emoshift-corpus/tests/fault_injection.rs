@@ -147,6 +147,10 @@ fn broken_audio_is_rejected_with_the_reason_extraction_gives() {
         for (damage, start) in [
             (Damage::ZeroBytes, "file is empty (0 bytes)"),
             (
+                Damage::TruncatedHeader,
+                "truncated: the container ends while its headers",
+            ),
+            (
                 Damage::HeaderOnly,
                 "truncated: header declares", // … before the first complete packet
             ),

@@ -314,6 +314,20 @@ fn predict_gives_a_distribution_per_unseen_file() {
         format!("{}/take-\\xff.wav", unseen.path().display())
     );
     assert!(row["file"].as_str().unwrap().ends_with("take-\u{fffd}.wav"));
+    let out = emoshift()
+        .arg("predict")
+        .arg(&model)
+        .arg(&odd)
+        .args(["--format", "csv"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let csv = String::from_utf8(out.stdout).expect("CSV output is UTF-8");
+    let last_line = csv.lines().last().unwrap();
+    assert!(
+        last_line.ends_with(&format!(",{}/take-\\xff.wav", unseen.path().display())),
+        "{csv}"
+    );
 
     // Digital silence gets an error naming the gate, not a confident label,
     // unless the gate is moved.

@@ -350,9 +350,11 @@ fn slow_and_stalled_clients_neither_delay_health_nor_hold_the_service() {
             status_when_closed(stream)
         })
     };
-    // One that stops in the middle of its headers, one that sends nothing.
+    // One that stops in the middle of its headers, one that sends nothing,
+    // one that keeps its connection alive after a request and goes idle.
     let stalled = open_and_send(at, "POST /predict HTTP/1.1\r\nHost:");
     let silent = open_and_send(at, "");
+    let idle = open_and_send(at, "GET /health HTTP/1.1\r\nHost: x\r\n\r\n");
     for _ in 0..5 {
         let seconds = health_latency(at);
         assert!(seconds < 1.0, "/health took {seconds:.2} s");
@@ -362,6 +364,7 @@ fn slow_and_stalled_clients_neither_delay_health_nor_hold_the_service() {
     let started = Instant::now();
     assert!(matches!(status_when_closed(stalled), None | Some(408)));
     assert!(matches!(status_when_closed(silent), None | Some(408)));
+    assert_eq!(status_when_closed(idle), Some(200), "answered, then closed");
     assert!(started.elapsed() < Duration::from_secs(5));
     assert_eq!(trickle.join().unwrap(), Some(408));
     assert_eq!(request(at, "POST", "/predict", &tone_wav(1.0)).0, 200);
@@ -463,4 +466,37 @@ fn bombs_and_bad_audio_are_refused_with_bounded_memory() {
     assert!(growth < 200.0, "peak RSS grew by {growth:.0} MB");
     assert!(health_latency(at) < 1.0);
     assert_eq!(request(at, "POST", "/predict", &tone_wav(1.0)).0, 200);
+}
+
+#[test]
+fn an_oversized_chunked_body_gets_one_413_and_nothing_after_it_is_parsed() {
+    let served = serve(shared_model());
+    let at = served.address.as_str();
+    let mut stream = open_and_send(
+        at,
+        "POST /predict HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n",
+    );
+    // 2 MB in 64 KB chunks (the limit is 1 MB), each chunk's payload a
+    // request line that must never be answered as a request of its own.
+    stream
+        .set_write_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
+    let smuggled = "GET /health HTTP/1.1\r\nHost: x\r\n\r\n";
+    let payload = smuggled.repeat(65_536 / smuggled.len());
+    for _ in 0..32 {
+        let chunk = format!("{:x}\r\n{payload}\r\n", payload.len());
+        if stream.write_all(chunk.as_bytes()).is_err() {
+            break;
+        }
+    }
+    let _ = stream.write_all(b"0\r\n\r\n");
+    stream
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
+    let mut reply = Vec::new();
+    let _ = stream.read_to_end(&mut reply);
+    let text = String::from_utf8_lossy(&reply);
+    assert!(text.starts_with("HTTP/1.1 413"), "{text}");
+    assert_eq!(text.matches("HTTP/1.1 ").count(), 1, "{text}");
+    assert!(health_latency(at) < 1.0);
 }

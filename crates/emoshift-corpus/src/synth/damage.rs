@@ -48,6 +48,8 @@ pub enum Damage {
     Readme,
     /// A well-named `.wav` of zero bytes.
     ZeroBytes,
+    /// A well-named `.wav` cut inside its `fmt ` chunk.
+    TruncatedHeader,
     /// A well-named `.wav` holding only its header (the data chunk declared, absent).
     HeaderOnly,
     /// A well-named `.wav` cut in the middle of its data.
@@ -246,6 +248,9 @@ pub fn damaged_copy(
     inj.write_beside(Damage::ZeroBytes, b"", None)?;
     let data =
         find_chunk(&bytes, b"data").ok_or_else(|| CorpusError::io(&good.path, "no data chunk"))?;
+    let fmt =
+        find_chunk(&bytes, b"fmt ").ok_or_else(|| CorpusError::io(&good.path, "no fmt chunk"))?;
+    inj.write_beside(Damage::TruncatedHeader, &bytes[..fmt + 14], None)?;
     inj.write_beside(Damage::HeaderOnly, &bytes[..data + 8], None)?;
     let half = data + 8 + (bytes.len() - data - 8) / 2;
     inj.write_beside(Damage::Truncated, &bytes[..half], None)?;

@@ -124,7 +124,11 @@ fn print_rows(classes: &[String], rows: &[Row], format: Format) -> Result<()> {
                 "predicted".into(),
             ];
             header.extend(classes.iter().map(|c| format!("p_{c}")));
-            header.extend(["p_high_arousal".to_string(), "p_positive_valence".into()]);
+            header.extend([
+                "p_high_arousal".to_string(),
+                "p_positive_valence".into(),
+                "file_escaped".into(),
+            ]);
             w.write_record(&header)?;
             for r in rows {
                 let mut rec = vec![
@@ -144,6 +148,7 @@ fn print_rows(classes: &[String], rows: &[Row], format: Format) -> Result<()> {
                         .map(|p| format!("{p:.4}"))
                         .unwrap_or_default(),
                 );
+                rec.push(r.file_escaped.clone().unwrap_or_default());
                 w.write_record(&rec)?;
             }
             w.flush()?;
