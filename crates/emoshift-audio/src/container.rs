@@ -1,4 +1,5 @@
-//! An audio stream opened with symphonia: the one reader behind
+//! An audio stream opened with symphonia (its WAV reader behind
+//! [`crate::checked_wav`]): the one reader behind
 //! [`crate::probe`] and [`crate::decode`], so that both recognise the same
 //! files (by content, never by extension) and name the same reason for a file
 //! they cannot read.
@@ -41,7 +42,7 @@ impl<'s> Stream<'s> {
         path: &Path,
     ) -> Result<Stream<'s>, AudioError> {
         let mss = MediaSourceStream::new(source, Default::default());
-        let format = symphonia::default::get_probe()
+        let format = crate::checked_wav::PROBE
             .probe(
                 &Hint::new(),
                 mss,

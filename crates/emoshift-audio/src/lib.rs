@@ -7,6 +7,7 @@
 //! separate steps.
 
 pub mod augment;
+mod checked_wav;
 mod container;
 pub mod decode;
 mod error;

@@ -18,8 +18,9 @@ use crate::error::Result;
 use crate::scan::{CorpusScan, ScanCollector};
 use crate::utterance::Utterance;
 
-static NAME: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"^([a-z])(\d{2}) ?\((\d)\)([a-z]?)\.wav$").expect("valid regex"));
+static NAME: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"^([a-z])([0-9]{2}) ?\(([0-9])\)([a-z]?)\.wav$").expect("valid regex")
+});
 const DEFECTIVE: &str = "s05 (3).wav";
 
 /// AESDD's emotion letters.

@@ -19,8 +19,9 @@ use crate::error::Result;
 use crate::scan::{CorpusScan, ScanCollector};
 use crate::utterance::Utterance;
 
-static NAME: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"^(\d{2})-([A-Z])-(\d)(?:-(\d))?\.wav$").expect("valid regex"));
+static NAME: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"^([0-9]{2})-([A-Z])-([0-9])(?:-([0-9]))?\.wav$").expect("valid regex")
+});
 
 /// CaFE's emotion letters.
 fn emotion(code: &str) -> Option<Emotion> {

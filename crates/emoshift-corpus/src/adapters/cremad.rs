@@ -16,7 +16,7 @@ use crate::scan::{CorpusScan, ScanCollector};
 use crate::utterance::Utterance;
 
 static NAME: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"^(\d{4})_([A-Z]{3})_([A-Z]{3})_([A-Z]{2})\.wav$").expect("valid regex")
+    Regex::new(r"^([0-9]{4})_([A-Z]{3})_([A-Z]{3})_([A-Z]{2})\.wav$").expect("valid regex")
 });
 
 const SENTENCES: [&str; 12] = [

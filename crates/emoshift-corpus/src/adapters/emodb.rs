@@ -13,8 +13,9 @@ use crate::error::Result;
 use crate::scan::{CorpusScan, ScanCollector};
 use crate::utterance::Utterance;
 
-static NAME: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"^(\d{2})([ab]\d{2})([A-Z])([a-z])\.wav$").expect("valid regex"));
+static NAME: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"^([0-9]{2})([ab][0-9]{2})([A-Z])([a-z])\.wav$").expect("valid regex")
+});
 
 /// EmoDB's emotion letters (German initials: Wut, Langeweile, Ekel, Angst, Freude,
 /// Trauer, Neutral).

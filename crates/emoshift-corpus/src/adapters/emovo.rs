@@ -14,7 +14,7 @@ use crate::scan::{CorpusScan, ScanCollector};
 use crate::utterance::Utterance;
 
 static NAME: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)^([a-z]{3})-([fm][1-3])-([a-z]+\d+)\.wav$").expect("valid regex")
+    Regex::new(r"(?i)^([a-z]{3})-([fm][1-3])-([a-z]+[0-9]+)\.wav$").expect("valid regex")
 });
 static SPEAKER_DIR: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"(?i)^[fm][1-3]$").expect("valid regex"));

@@ -26,14 +26,15 @@ use crate::utterance::Utterance;
 
 static LABEL: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
-        r"^\[\s*([\d.]+)\s*-\s*([\d.]+)\s*\]\s+(\S+)\s+(\S+)\s+\[\s*([\d.]+),\s*([\d.]+),\s*([\d.]+)\s*\]\s*$",
+        r"^\[\s*([0-9.]+)\s*-\s*([0-9.]+)\s*\]\s+(\S+)\s+(\S+)\s+\[\s*([0-9.]+),\s*([0-9.]+),\s*([0-9.]+)\s*\]\s*$",
     )
     .expect("valid regex")
 });
-static TURN: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"^Ses(\d{2})[FM]_(.+)_([FM])(\d{3})$").expect("valid regex"));
+static TURN: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"^Ses([0-9]{2})[FM]_(.+)_([FM])([0-9]{3})$").expect("valid regex")
+});
 static SESSION_DIR: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"^Session(\d)$").expect("valid regex"));
+    LazyLock::new(|| Regex::new(r"^Session([0-9])$").expect("valid regex"));
 
 /// IEMOCAP's categorical codes; `Ok(None)` for `xxx` (no majority).
 fn emotion(code: &str) -> Result<Option<Emotion>, ()> {

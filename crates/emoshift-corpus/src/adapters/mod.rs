@@ -1,6 +1,8 @@
 //! One adapter per corpus, each reading the corpus exactly as distributed, with its own
 //! label table (codes collide between corpora: `A` is fear in EmoDB but anger in ShEMO,
-//! so there is no shared letter map).
+//! so there is no shared letter map). Name and label patterns spell digits `[0-9]`:
+//! the regex crate's `\d` also matches other scripts' digits (`٣`), which no corpus
+//! writes and which `str::parse` rejects.
 
 mod aesdd;
 mod cafe;

@@ -23,7 +23,7 @@ use crate::utterance::Utterance;
 
 static LINE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
-        r"^(?:UTD|MSP)-IMPROV-(S\d{2}[A-Z])-(([FM])(\d{2}))-([A-Z])-([A-Z]{1,2}\d{2,3})\.(?:avi|wav);\s*([A-Z]);\s*A:\s*([\d.]+);\s*V:\s*([\d.]+);\s*D:\s*([\d.]+);",
+        r"^(?:UTD|MSP)-IMPROV-(S[0-9]{2}[A-Z])-(([FM])([0-9]{2}))-([A-Z])-([A-Z]{1,2}[0-9]{2,3})\.(?:avi|wav);\s*([A-Z]);\s*A:\s*([0-9.]+);\s*V:\s*([0-9.]+);\s*D:\s*([0-9.]+);",
     )
     .expect("valid regex")
 });

@@ -19,7 +19,7 @@ use crate::scan::{CorpusScan, ScanCollector};
 use crate::utterance::Utterance;
 
 static PODCAST: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"^MSP-PODCAST_(\d+)_").expect("valid regex"));
+    LazyLock::new(|| Regex::new(r"^MSP-PODCAST_([0-9]+)_").expect("valid regex"));
 
 /// MSP-Podcast's consensus codes; `Ok(None)` for X (no agreement).
 fn emotion(code: &str) -> Result<Option<Emotion>, ()> {

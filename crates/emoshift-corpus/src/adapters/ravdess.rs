@@ -18,11 +18,11 @@ use crate::scan::{CorpusScan, ScanCollector};
 use crate::utterance::Utterance;
 
 static NAME: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)^(\d{2})-(\d{2})-(\d{2})-(\d{2})-(\d{2})-(\d{2})-(\d{2})\.([a-z0-9]+)$")
+    Regex::new(r"(?i)^([0-9]{2})-([0-9]{2})-([0-9]{2})-([0-9]{2})-([0-9]{2})-([0-9]{2})-([0-9]{2})\.([a-z0-9]+)$")
         .expect("valid regex")
 });
 static ACTOR_DIR: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"(?i)^actor_\d{2}$").expect("valid regex"));
+    LazyLock::new(|| Regex::new(r"(?i)^actor_[0-9]{2}$").expect("valid regex"));
 
 /// RAVDESS' emotion codes.
 fn emotion(code: &str) -> Option<Emotion> {

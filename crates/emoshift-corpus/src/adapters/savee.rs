@@ -16,9 +16,9 @@ use crate::scan::{CorpusScan, ScanCollector};
 use crate::utterance::Utterance;
 
 static FLAT: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"^(DC|JE|JK|KL)_([a-z]+)(\d{2})\.wav$").expect("valid regex"));
+    LazyLock::new(|| Regex::new(r"^(DC|JE|JK|KL)_([a-z]+)([0-9]{2})\.wav$").expect("valid regex"));
 static NESTED: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"^([a-z]+)(\d{2})\.wav$").expect("valid regex"));
+    LazyLock::new(|| Regex::new(r"^([a-z]+)([0-9]{2})\.wav$").expect("valid regex"));
 const SPEAKERS: [&str; 4] = ["DC", "JE", "JK", "KL"];
 
 /// SAVEE's emotion codes.

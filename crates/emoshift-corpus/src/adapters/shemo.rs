@@ -14,8 +14,9 @@ use crate::error::Result;
 use crate::scan::{CorpusScan, ScanCollector};
 use crate::utterance::Utterance;
 
-static NAME: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"^([FM])(\d{2})([A-Z])(\d{2,3})\.wav$").expect("valid regex"));
+static NAME: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"^([FM])([0-9]{2})([A-Z])([0-9]{2,3})\.wav$").expect("valid regex")
+});
 
 /// ShEMO's emotion letters.
 fn emotion(code: &str) -> Option<Emotion> {
