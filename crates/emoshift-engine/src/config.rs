@@ -43,6 +43,10 @@ pub struct Experiment {
     /// Input features and their augmentations.
     #[serde(default)]
     pub features: FeatureConfig,
+    /// How feature frames are standardised (`[normalization]`; see
+    /// [`crate::normalize`]).
+    #[serde(default)]
+    pub normalization: crate::normalize::NormConfig,
     /// The quality gates every recording must pass before it is trained or
     /// evaluated on (`[quality]`; see `emoshift_audio::quality`).
     #[serde(default)]
@@ -316,6 +320,9 @@ impl Experiment {
         if self.data.roots.is_empty() && self.data.manifests.is_empty() {
             bail!("key `data.roots`: give at least one corpus folder or `data.manifests` entry");
         }
+        self.normalization
+            .validate()
+            .map_err(|e| anyhow::anyhow!("section `normalization`: {e}"))?;
         self.quality
             .validate()
             .map_err(|e| anyhow::anyhow!("section `quality`: {e}"))?;

@@ -1,7 +1,7 @@
 //! A trial's fingerprint: the BLAKE3 hash of everything that determines its
 //! numbers — the task and its label set, the utterances of every split part
 //! (corpus, id, speaker, path and class), the feature source (spectral spec
-//! or encoder weights hash), crop and augmentations, the network, the
+//! or encoder weights hash), normalisation, crop and augmentations, the network, the
 //! method and its hyperparameters, what the method was given (target use,
 //! auxiliary labels, selection rule), the training schedule, the seed, the
 //! thread count, the device and the record format. Two trials with equal
@@ -30,6 +30,10 @@ struct Determinants<'a> {
     label_set: &'a LabelSet,
     data: String,
     features: &'a FeatureSource,
+    /// Left out when it is the default, so records made before the
+    /// setting existed keep their fingerprints.
+    #[serde(skip_serializing_if = "is_default_norm")]
+    normalization: &'a crate::normalize::NormConfig,
     crop_seconds: f32,
     augment: &'a Option<emoshift_audio::augment::FeatureAugment>,
     model: &'a emoshift_learn::models::ModelSpec,
@@ -41,6 +45,10 @@ struct Determinants<'a> {
     seed: u64,
     threads: usize,
     device: &'a str,
+}
+
+fn is_default_norm(norm: &&crate::normalize::NormConfig) -> bool {
+    **norm == crate::normalize::NormConfig::default()
 }
 
 /// Hash of the utterances and classes of every part of the split.
@@ -91,6 +99,7 @@ pub fn fingerprint(
         label_set: labels,
         data: data_digest(split),
         features: source,
+        normalization: &exp.normalization,
         crop_seconds: exp.features.crop_seconds,
         augment: &exp.features.augment,
         model: &exp.model,

@@ -10,7 +10,7 @@
 
 use std::path::{Path, PathBuf};
 
-use anyhow::{Context, Result};
+use anyhow::{bail, Context, Result};
 use emoshift_audio::{Audio, Features};
 use emoshift_corpus::{Arousal, Emotion, Valence};
 use emoshift_learn::data::InputLayout;
@@ -21,6 +21,7 @@ use serde::Serialize;
 use tch::Device;
 
 use crate::model_dir::LoadedModel;
+use crate::normalize::{BinNorm, NormScope};
 
 /// Windows per forward pass.
 const BATCH_SIZE: usize = 64;
@@ -99,7 +100,7 @@ pub fn predict_features(
     hop_seconds: Option<f32>,
 ) -> Result<Vec<Row>> {
     let cfg = &loaded.config;
-    let features = cfg.normalization.apply(features);
+    let features = cfg.normalize(features);
     let fps = cfg.features.frames_per_second();
     let frames = cfg.window_frames;
     let hop = hop_frames(loaded, hop_seconds);
@@ -114,6 +115,34 @@ pub fn predict_features(
         rows.push(make_row(&cfg.classes, file, span, p));
     }
     Ok(rows)
+}
+
+/// Replaces the model's standardisation statistics with those of the
+/// deployment domain: every frame of `files` (unlabelled recordings from
+/// where the model is used; files that fail are skipped with a warning).
+/// Returns how many files the statistics came from. An error where the
+/// model standardises each utterance by itself, or where no file can be read.
+pub fn adapt_normalization(loaded: &mut LoadedModel, files: &[PathBuf]) -> Result<usize> {
+    if loaded.config.normalization_scope == NormScope::Utterance {
+        bail!(
+            "this model standardises each utterance by itself (normalization scope \
+             `utterance`); there are no statistics to adapt"
+        );
+    }
+    let mut features = Vec::with_capacity(files.len());
+    for file in files {
+        match loaded.features.compute_file(file, &loaded.config.quality) {
+            Ok(f) => features.push(f),
+            Err(e) => tracing::warn!("adapting the normalisation: skipped {e}"),
+        }
+    }
+    loaded.config.normalization = BinNorm::fit(&features).with_context(|| {
+        format!(
+            "none of the {} files to adapt on could be read",
+            files.len()
+        )
+    })?;
+    Ok(features.len())
 }
 
 /// Frames between window starts for `hop_seconds` (at least one frame), or

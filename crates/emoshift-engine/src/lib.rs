@@ -132,7 +132,7 @@ pub fn run(exp: &Experiment) -> Result<RunOutcome> {
         .map(|m| m.label)
         .collect();
     let summary = Summary::new(&records, columns, methods)?;
-    summary::write_metrics_json(&run_dir, &exp.name, &summary, &records)?;
+    summary::write_metrics_json(&run_dir, &exp.name, &exp.normalization, &summary, &records)?;
     summary::write_predictions_csv(&run_dir, &records)?;
     let (report_md, report_html) = report::write_report(
         &run_dir,

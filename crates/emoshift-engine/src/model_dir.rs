@@ -7,6 +7,7 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context, Result};
+use emoshift_audio::Features;
 use emoshift_learn::data::InputLayout;
 use emoshift_learn::methods::{self, DomainInfo, MethodConfig};
 use emoshift_learn::models::ModelSpec;
@@ -15,7 +16,7 @@ use serde::{Deserialize, Serialize};
 use tch::Device;
 
 use crate::feature_source::{FeatureComputer, FeatureSource};
-use crate::normalize::BinNorm;
+use crate::normalize::{apply_own, BinNorm, NormScope};
 
 const CONFIG_FILE: &str = "model.json";
 const WEIGHTS_FILE: &str = "weights.safetensors";
@@ -45,8 +46,12 @@ pub struct ModelConfig {
     pub predict_layout: InputLayout,
     /// Frames per input window (the training crop).
     pub window_frames: usize,
-    /// Per-bin standardisation fitted on the training data, applied before the network.
+    /// Per-bin standardisation fitted on the training data, applied before
+    /// the network (unless the scope standardises each utterance by itself).
     pub normalization: BinNorm,
+    /// The scope the model was trained with (see [`crate::normalize`]).
+    #[serde(default)]
+    pub normalization_scope: NormScope,
     /// The experiment's label for the method that trained it.
     pub method: String,
     /// That method's settings; prediction goes through its `predict`.
@@ -56,6 +61,16 @@ pub struct ModelConfig {
     /// The quality gates of training, which prediction applies too.
     #[serde(default)]
     pub quality: emoshift_audio::QualityGates,
+}
+
+impl ModelConfig {
+    /// `features` standardised as the model expects its input.
+    pub fn normalize(&self, features: &Features) -> Features {
+        match self.normalization_scope {
+            NormScope::Utterance => apply_own(features),
+            _ => self.normalization.apply(features),
+        }
+    }
 }
 
 /// Writes `model.json` and the trained network's `weights.safetensors` into

@@ -64,6 +64,17 @@ pub fn write_report(dir: &Path, input: &ReportInput) -> Result<(PathBuf, PathBuf
         exp.device,
         exp.resolved_threads(),
     ));
+    let norm = exp.normalization;
+    report.paragraph(&format!(
+        "Features: {}.{}",
+        norm.describe(),
+        if norm.is_transductive() {
+            " Transductive: the target corpora's unlabelled audio, test utterances included, \
+             shaped the statistics their features were standardised with; no target label was read."
+        } else {
+            ""
+        }
+    ));
     let reused = input.records.iter().filter(|r| r.reused).count();
     report.paragraph(&format!(
         "{} trial(s) computed in this run, {reused} reused from an earlier run with identical settings (equal fingerprints).",

@@ -35,7 +35,7 @@ use super::results::{Embedding, Prediction, Skipped, TargetResult, TrialKey, Tri
 use super::split::{split_task, Labelled, TaskData};
 use crate::feature_source::{FeatureComputer, FeatureSource};
 use crate::model_dir::{self, ModelConfig};
-use crate::normalize::BinNorm;
+use crate::normalize::NormPlan;
 
 /// Most points of the embedding map stored per trial.
 const EMBEDDING_POINTS: usize = 600;
@@ -425,7 +425,7 @@ struct TrialContext<'a> {
 struct TrialData {
     train: Dataset,
     val: Option<Dataset>,
-    norm: BinNorm,
+    norm: NormPlan,
 }
 
 /// Vocabularies of the auxiliary labels over the training utterances.
@@ -472,14 +472,14 @@ fn aux_vocab(labels: &[AuxLabel], utts: &[&Utterance]) -> Result<AuxVocab> {
 fn examples(
     part: &Labelled,
     data: &RunData,
-    norm: &BinNorm,
+    norm: &NormPlan,
     labelled: bool,
     vocab: &AuxVocab,
 ) -> Result<Vec<Example>> {
     part.iter()
         .map(|(u, label)| {
             let mut ex = Example::new(
-                norm.apply(&data.features[&u.path]),
+                norm.apply(u, &data.features[&u.path]),
                 if labelled { *label } else { 0 },
             );
             for (aux, values) in vocab {
@@ -502,19 +502,33 @@ fn scramble(examples: &mut [Example], rng: &mut ChaCha8Rng) {
 
 /// Stage 1: the training domains (sources, then the targets the method
 /// uses) and the validation set the method's selection rule names.
-fn prepare_data(
-    ctx: &TrialContext,
+fn prepare_data<'a>(
+    ctx: &TrialContext<'a>,
     method_run: &MethodRun,
     inputs: &Inputs,
     rng: &mut ChaCha8Rng,
 ) -> Result<TrialData> {
     let n_classes = ctx.labels.num_classes();
-    let norm = BinNorm::fit(
-        ctx.split
-            .sources
-            .iter()
-            .flat_map(|s| &s.train)
-            .map(|(u, _)| &ctx.data.features[&u.path]),
+    let features: &'a HashMap<PathBuf, Features> = &ctx.data.features;
+    let audio = |parts: Vec<&'a Labelled<'a>>| -> Vec<(&'a Utterance, &'a Features)> {
+        parts
+            .into_iter()
+            .flatten()
+            .map(|(u, _)| (*u, &features[&u.path]))
+            .collect()
+    };
+    let split: &'a TaskData<'a> = ctx.split;
+    let (sources, targets) = (&split.sources, &split.targets);
+    let norm = NormPlan::fit(
+        ctx.exp.normalization,
+        &audio(sources.iter().map(|s| &s.train).collect()),
+        &audio(sources.iter().map(|s| &s.val).collect()),
+        &audio(
+            targets
+                .iter()
+                .flat_map(|t| [&t.test, &t.adapt, &t.val])
+                .collect(),
+        ),
     )
     .context("no training utterances to fit the feature standardisation on")?;
     let training_utts: Vec<&Utterance> = ctx
@@ -668,7 +682,7 @@ fn train_method(
 fn evaluate(
     ctx: &TrialContext,
     method: &dyn Method,
-    norm: &BinNorm,
+    norm: &NormPlan,
     predict_cfg: &PredictConfig,
 ) -> Result<Vec<TargetResult>> {
     let classes = ctx.labels.class_names();
@@ -677,7 +691,7 @@ fn evaluate(
         let normed: Vec<Features> = target
             .test
             .iter()
-            .map(|(u, _)| norm.apply(&ctx.data.features[&u.path]))
+            .map(|(u, _)| norm.apply(u, &ctx.data.features[&u.path]))
             .collect();
         let feats: Vec<&Features> = normed.iter().collect();
         let probs = predict_proba(method, &feats, predict_cfg)?;
@@ -764,7 +778,8 @@ fn run_trial(
             layout: model_layout,
             predict_layout: layout,
             window_frames: crop_frames,
-            normalization: data.norm,
+            normalization: data.norm.pooled().clone(),
+            normalization_scope: exp.normalization.scope,
             method: method_run.label.clone(),
             method_config: method_run.config.clone(),
             domains,
@@ -793,7 +808,7 @@ fn embedding_sample(
     ctx: &TrialContext,
     method: &dyn Method,
     cfg: &PredictConfig,
-    norm: &BinNorm,
+    norm: &NormPlan,
     rng: &mut ChaCha8Rng,
 ) -> Result<Embedding> {
     let mut pool: Vec<(&Utterance, usize)> = ctx
@@ -809,7 +824,7 @@ fn embedding_sample(
     pool.sort_by(|a, b| (&a.0.corpus, &a.0.id).cmp(&(&b.0.corpus, &b.0.id)));
     let normed: Vec<Features> = pool
         .iter()
-        .map(|(u, _)| norm.apply(&ctx.data.features[&u.path]))
+        .map(|(u, _)| norm.apply(u, &ctx.data.features[&u.path]))
         .collect();
     let feats: Vec<&Features> = normed.iter().collect();
     let vectors = embed(method, &feats, cfg)?;

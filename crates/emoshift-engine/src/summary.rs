@@ -17,6 +17,7 @@ use serde::Serialize;
 use emoshift_fs::write_atomic;
 
 use super::results::TrialRecord;
+use crate::normalize::NormConfig;
 
 /// Metrics reported for every cell.
 pub const METRICS: [Metric; 6] = [
@@ -229,6 +230,7 @@ fn accuracy_interval(targets: &[&super::results::TargetResult]) -> Option<Confid
 pub fn write_metrics_json(
     dir: &Path,
     name: &str,
+    normalization: &NormConfig,
     summary: &Summary,
     records: &[TrialRecord],
 ) -> Result<()> {
@@ -242,8 +244,16 @@ pub fn write_metrics_json(
         targets: BTreeMap<&'a str, &'a emoshift_eval::ClassificationReport>,
     }
     #[derive(Serialize)]
+    struct Normalization<'a> {
+        #[serde(flatten)]
+        config: &'a NormConfig,
+        transductive: bool,
+        description: String,
+    }
+    #[derive(Serialize)]
     struct File<'a> {
         experiment: &'a str,
+        normalization: Normalization<'a>,
         summary: &'a Summary,
         trials: Vec<TrialMetrics<'a>>,
     }
@@ -264,6 +274,11 @@ pub fn write_metrics_json(
         .collect();
     let file = File {
         experiment: name,
+        normalization: Normalization {
+            config: normalization,
+            transductive: normalization.is_transductive(),
+            description: normalization.describe(),
+        },
         summary,
         trials,
     };

@@ -459,3 +459,73 @@ fn a_served_model_predicts_exactly_what_the_evaluation_scored() {
     let records = run(&probe, &data, "emodb");
     assert_served_as_scored(&probe, &data, &records);
 }
+
+/// The emotions of every utterance of `corpus` rotated by three places.
+fn rotate_labels(corpora: &mut BTreeMap<String, Vec<Utterance>>, corpus: &str) {
+    let utts = corpora.get_mut(corpus).unwrap();
+    let mut emotions: Vec<Option<Emotion>> = utts.iter().map(|u| u.emotion).collect();
+    emotions.rotate_left(3);
+    for (u, e) in utts.iter_mut().zip(emotions) {
+        *u = Utterance::new(
+            &u.corpus,
+            &u.language,
+            u.id.clone(),
+            u.path.clone(),
+            u.speaker.clone(),
+            u.gender,
+            e.unwrap().name(),
+            e,
+        );
+    }
+}
+
+#[test]
+fn transductive_normalisation_reads_target_audio_and_never_target_labels() {
+    let dir = tempfile::tempdir().unwrap();
+    let norm = |target: &str| {
+        format!("[[methods]]\nname = \"erm\"\n\n[normalization]\nscope = \"corpus\"\ntarget = \"{target}\"")
+    };
+    let exp = experiment(
+        &dir.path().join("a"),
+        "loco:ravdess,crema_d,emodb",
+        &norm("transductive"),
+    );
+    assert!(exp.normalization.is_transductive());
+    let first = run(&exp, &data(loco_corpora()), "emodb");
+
+    let mut permuted = loco_corpora();
+    rotate_labels(&mut permuted, "emodb");
+    let exp_b = experiment(
+        &dir.path().join("b"),
+        "loco:ravdess,crema_d,emodb",
+        &norm("transductive"),
+    );
+    // The same audio (features), other labels.
+    let permuted = RunData {
+        corpora: permuted,
+        ..data(loco_corpora())
+    };
+    let second = run(&exp_b, &permuted, "emodb");
+    let (a, b) = (&first[0].targets[0], &second[0].targets[0]);
+    assert_ne!(
+        a.predictions.iter().map(|p| p.label).collect::<Vec<_>>(),
+        b.predictions.iter().map(|p| p.label).collect::<Vec<_>>(),
+        "the permutation changed no label"
+    );
+    for (pa, pb) in a.predictions.iter().zip(&b.predictions) {
+        assert_eq!((&pa.utterance, &pa.probs), (&pb.utterance, &pb.probs));
+    }
+
+    // The stage is active: inductive statistics give other probabilities.
+    let exp_c = experiment(
+        &dir.path().join("c"),
+        "loco:ravdess,crema_d,emodb",
+        &norm("inductive"),
+    );
+    let inductive = run(&exp_c, &data(loco_corpora()), "emodb");
+    assert_ne!(
+        a.predictions[0].probs, inductive[0].targets[0].predictions[0].probs,
+        "transductive and inductive statistics gave the same numbers"
+    );
+    assert_ne!(first[0].fingerprint, inductive[0].fingerprint);
+}

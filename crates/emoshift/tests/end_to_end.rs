@@ -329,6 +329,39 @@ fn predict_gives_a_distribution_per_unseen_file() {
         "{csv}"
     );
 
+    // Adapting the standardisation to the deployment domain's recordings
+    // changes the numbers, and says so.
+    let out = emoshift()
+        .arg("predict")
+        .arg(&model)
+        .arg(&some_wav)
+        .args(["--format", "json", "--adapt-on"])
+        .arg(&folder)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stderr).contains("(transductive)"));
+    let adapted: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let plain: Value = serde_json::from_slice(
+        &emoshift()
+            .arg("predict")
+            .arg(&model)
+            .arg(&some_wav)
+            .args(["--format", "json"])
+            .output()
+            .unwrap()
+            .stdout,
+    )
+    .unwrap();
+    assert_ne!(
+        adapted["predictions"][0]["probs"],
+        plain["predictions"][0]["probs"]
+    );
+
     // Digital silence gets an error naming the gate, not a confident label,
     // unless the gate is moved.
     let silent = unseen.path().join("silent.wav");

@@ -5,7 +5,7 @@
 use std::path::PathBuf;
 
 use anyhow::{bail, Result};
-use emoshift_engine::inference::{predict_file, Row};
+use emoshift_engine::inference::{adapt_normalization, predict_file, Row};
 use emoshift_engine::model_dir;
 use serde::Serialize;
 
@@ -40,6 +40,11 @@ pub struct Args {
     /// `cpu` or `cuda`.
     #[arg(long, default_value = "cpu")]
     pub device: String,
+    /// Unlabelled recordings of the deployment domain (a folder): the
+    /// model's standardisation statistics are fitted on them instead of on
+    /// the training data (transductive adaptation).
+    #[arg(long, value_name = "DIR")]
+    pub adapt_on: Option<PathBuf>,
     /// Quality gates every file must pass (default: the model's).
     #[command(flatten)]
     pub quality: super::quality::QualityArgs,
@@ -53,6 +58,14 @@ pub fn run(args: Args) -> Result<()> {
     let device = emoshift_learn::runtime::select_device(&args.device)?;
     let mut loaded = model_dir::load(&args.model, device)?;
     loaded.config.quality = args.quality.apply(loaded.config.quality.clone())?;
+    if let Some(dir) = &args.adapt_on {
+        let adapt_files = super::features::audio_files_under(dir);
+        let used = adapt_normalization(&mut loaded, &adapt_files)?;
+        eprintln!(
+            "normalisation adapted on {used} recordings of {} (transductive)",
+            dir.display()
+        );
+    }
     let mut files = Vec::new();
     let mut named_failures = Vec::new();
     for p in &args.paths {
