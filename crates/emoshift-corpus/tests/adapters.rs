@@ -776,3 +776,50 @@ fn wrong_folder_is_an_error_naming_the_corpus() {
         .to_string();
     assert!(err.contains("EmoDB") && err.contains("wav folder"), "{err}");
 }
+
+#[test]
+fn label_files_cannot_point_outside_the_corpus() {
+    let dir = tempfile::tempdir().unwrap();
+    // A file beside the corpus that a label line tries to reach.
+    wavs(dir.path(), &["outside/Ses01F_x_F000.wav", "elsewhere.wav"]);
+
+    let r = dir.path().join("IEMOCAP_full_release");
+    text(
+        &r.join("Session1/dialog/EmoEvaluation/Ses01F_impro01.txt"),
+        "[1.0 - 2.0]\tSes01F_impro01_F000\tang\t[1, 1, 1]\n\
+         [2.0 - 3.0]\t../../../../outside/Ses01F_x_F000\tsad\t[1, 1, 1]\n",
+    );
+    wavs(
+        &r.join("Session1/sentences/wav"),
+        &["Ses01F_impro01/Ses01F_impro01_F000.wav"],
+    );
+    let s = scan("iemocap", &r);
+    assert_eq!(s.utterances.len(), 1);
+    let why = reasons(&s.problems);
+    assert!(
+        why.iter().any(|w| w.contains("is a path, not a name")),
+        "{why:?}"
+    );
+
+    let p = dir.path().join("podcast");
+    text(
+        &p.join("Labels/labels_consensus.csv"),
+        &format!(
+            "FileName,EmoClass,EmoAct,EmoVal,EmoDom,SpkrID,Gender,Split_Set\n\
+             MSP-PODCAST_0001_0008.wav,N,4,4,4,127,Female,Train\n\
+             ../../elsewhere.wav,A,5,2,5,128,Male,Train\n\
+             {},A,5,2,5,129,Male,Train\n",
+            dir.path().join("elsewhere.wav").display()
+        ),
+    );
+    wavs(&p.join("Audios"), &["MSP-PODCAST_0001_0008.wav"]);
+    let s = scan("msp_podcast", &p);
+    assert_eq!(s.utterances.len(), 1, "{:?}", reasons(&s.problems));
+    assert_eq!(
+        reasons(&s.problems)
+            .iter()
+            .filter(|w| w.contains("is a path, not a name"))
+            .count(),
+        2
+    );
+}

@@ -235,7 +235,8 @@ const TESS_EMOTIONS: [(&str, Emotion); 7] = [
 
 fn tess_valid() -> BoxedStrategy<Valid> {
     (
-        pick(&["OAF", "YAF", "oaf", "Yaf"]),
+        // The speaker of the folder the files are put in (`OAF_words`), in any case.
+        pick(&["OAF", "oaf", "Oaf"]),
         "[a-z]{1,8}",
         pick(&TESS_EMOTIONS),
         any::<bool>(),
@@ -631,7 +632,8 @@ static CORPORA: LazyLock<BTreeMap<&'static str, Corpus>> = LazyLock::new(|| {
         (
             "tess",
             Corpus {
-                // A speaker folder without an emotion, so no folder label conflicts.
+                // A speaker folder without an emotion, so no folder label conflicts;
+                // the names carry its speaker, so no speaker conflicts either.
                 adapter: "tess",
                 build: |r, n| Some(files_in(r, "OAF_words", &[], n)),
                 valid: tess_valid,

@@ -282,8 +282,16 @@ impl Experiment {
             .with_context(|| format!("{}: cannot read experiment file", path.display()))?;
         let mut exp: Experiment = toml::from_str(&text)
             .with_context(|| format!("{}: invalid experiment file", path.display()))?;
-        let base = path.parent().unwrap_or(Path::new("."));
-        exp.resolve_paths(base);
+        // Absolute paths, so the run folder's `experiment.json` means the
+        // same from any working directory (`emoshift report RUN_DIR`).
+        let base = std::path::absolute(path.parent().unwrap_or(Path::new(".")))
+            .with_context(|| format!("{}: cannot resolve its folder", path.display()))?;
+        exp.resolve_paths(&base);
+        for dir in [&mut exp.out_dir, &mut exp.cache_dir] {
+            if let Ok(absolute) = std::path::absolute(&*dir) {
+                *dir = absolute;
+            }
+        }
         exp.validate()
             .with_context(|| format!("{}: invalid experiment file", path.display()))?;
         Ok(exp)

@@ -21,9 +21,11 @@ pub mod summary;
 
 use std::path::PathBuf;
 
-use anyhow::Result;
+use anyhow::{bail, Result};
 
 pub use config::Experiment;
+use results::TrialKey;
+pub use runner::Work;
 use summary::{Column, Summary};
 
 /// Where a finished run put its results.
@@ -34,6 +36,9 @@ pub struct RunOutcome {
     pub report_md: PathBuf,
     /// `report.html`.
     pub report_html: PathBuf,
+    /// Trials of the grid without a record (only after [`report`], while
+    /// shards are still running or have failed).
+    pub missing: Vec<TrialKey>,
 }
 
 /// Prints the task × method × trial grid: what runs, what is reused from
@@ -103,6 +108,62 @@ fn prepare_output_dirs(exp: &Experiment) -> Result<()> {
 /// Runs (or resumes) `exp` and writes its results. Every setting is checked
 /// before any feature is computed.
 pub fn run(exp: &Experiment) -> Result<RunOutcome> {
+    let (run, results) = execute(exp, Work::All)?;
+    write_results(exp, &run, results)
+}
+
+/// Computes shard `index` of `count` of the grid (see [`Work::Shard`]),
+/// writing only its own trial records; [`report`] merges them once every
+/// shard is done. Shards may run at the same time on a shared file system:
+/// each writes only its own records, atomically, and the feature cache is
+/// content-addressed, so a duplicated shard only repeats work.
+pub fn run_shard(exp: &Experiment, index: usize, count: usize) -> Result<ShardOutcome> {
+    if count == 0 || index >= count {
+        bail!("shard {index}/{count}: need 0 <= index < count");
+    }
+    let (_, results) = execute(exp, Work::Shard { index, count })?;
+    Ok(ShardOutcome {
+        computed: results.computed,
+        reused: results.records.len() - results.computed,
+        left_to_others: results.missing.len(),
+    })
+}
+
+/// (Re)builds metrics, predictions and the report of `exp` from the trial
+/// records that exist, computing no trial; the trials still missing are
+/// listed in the outcome and in the report.
+pub fn report(exp: &Experiment) -> Result<RunOutcome> {
+    let (run, results) = execute(exp, Work::ReportOnly)?;
+    write_results(exp, &run, results)
+}
+
+/// Scans the corpora and fills the feature cache, computing no trial:
+/// what parallel shards need done once before they start.
+pub fn prepare_features(exp: &Experiment) -> Result<()> {
+    execute(exp, Work::ReportOnly).map(|_| ())
+}
+
+/// What one shard did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ShardOutcome {
+    /// Trials computed by this shard.
+    pub computed: usize,
+    /// Trials whose current record was already stored.
+    pub reused: usize,
+    /// Trials without a record that belong to other shards.
+    pub left_to_others: usize,
+}
+
+/// What the trials of a run were computed from.
+struct Prepared {
+    tasks: Vec<emoshift_corpus::Task>,
+    data: runner::RunData,
+    missing_targets: Vec<(String, String)>,
+}
+
+/// Checks, prepares the output folders, scans, extracts and runs the
+/// trials `work` gives this process.
+fn execute(exp: &Experiment, work: Work) -> Result<(Prepared, runner::RunResults)> {
     let mut tasks = runner::tasks(exp)?;
     let device = emoshift_learn::runtime::select_device(&exp.device)?;
     let computer = exp.features.source(device)?;
@@ -116,9 +177,32 @@ pub fn run(exp: &Experiment) -> Result<RunOutcome> {
     let scanned = runner::scan(exp, &tasks)?;
     let missing_targets = runner::drop_missing_targets(&mut tasks, &scanned.corpora)?;
     let data = runner::extract(exp, &computer, scanned)?;
-    let runner::RunResults { records, skipped } =
-        runner::run_all(exp, &data, &tasks, computer.source())?;
-    let columns = tasks
+    let results = runner::run_all(exp, &data, &tasks, computer.source(), work)?;
+    Ok((
+        Prepared {
+            tasks,
+            data,
+            missing_targets,
+        },
+        results,
+    ))
+}
+
+/// Writes `metrics.json`, `predictions.csv` and the report.
+fn write_results(
+    exp: &Experiment,
+    run: &Prepared,
+    results: runner::RunResults,
+) -> Result<RunOutcome> {
+    let run_dir = exp.run_dir();
+    let runner::RunResults {
+        records,
+        skipped,
+        missing,
+        ..
+    } = results;
+    let columns = run
+        .tasks
         .iter()
         .flat_map(|t| {
             t.target_corpora.iter().map(|c| Column {
@@ -140,16 +224,18 @@ pub fn run(exp: &Experiment) -> Result<RunOutcome> {
             exp,
             summary: &summary,
             records: &records,
-            scan_table: &data.scan_table,
-            failures: &data.failures,
+            scan_table: &run.data.scan_table,
+            failures: &run.data.failures,
             skipped: &skipped,
-            missing_targets: &missing_targets,
+            missing_targets: &run.missing_targets,
+            missing_trials: &missing,
         },
     )?;
     Ok(RunOutcome {
         summary,
         report_md,
         report_html,
+        missing,
     })
 }
 #[cfg(test)]

@@ -39,6 +39,8 @@ pub struct ReportInput<'a> {
     pub scan_table: &'a str,
     /// Files whose features failed.
     pub failures: &'a [(PathBuf, String)],
+    /// Trials of the grid without a record yet (shards still running).
+    pub missing_trials: &'a [crate::results::TrialKey],
     /// Methods left out of tasks, with the reason.
     pub skipped: &'a [Skipped],
     /// Target corpora the tasks name that were not found (`(task, corpus)`).
@@ -75,6 +77,20 @@ pub fn write_report(dir: &Path, input: &ReportInput) -> Result<(PathBuf, PathBuf
             ""
         }
     ));
+    if !input.missing_trials.is_empty() {
+        report.subheading("Trials not computed yet");
+        report.paragraph(&format!(
+            "{} trial(s) of the grid have no record (their shards have not finished, or failed); \
+             the tables below leave them out. Run `emoshift report` again when they are done.",
+            input.missing_trials.len()
+        ));
+        let items: Vec<String> = input
+            .missing_trials
+            .iter()
+            .map(|k| format!("{} / {} / trial {}", k.task, k.method, k.trial))
+            .collect();
+        report.list(&items);
+    }
     let reused = input.records.iter().filter(|r| r.reused).count();
     report.paragraph(&format!(
         "{} trial(s) computed in this run, {reused} reused from an earlier run with identical settings (equal fingerprints).",

@@ -323,20 +323,59 @@ pub fn grid<'a>(
     Ok(out)
 }
 
-/// What [`run_all`] produced: every record (reused or new) and every skip.
+/// Which trials of the grid a process computes; stored records with the
+/// current fingerprint are reused in every case.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Work {
+    /// Every trial whose record is missing or stale.
+    All,
+    /// Shard `index` of `count` (`0 <= index < count`): of the trials that
+    /// run (skipped ones do not count), those whose position in grid order
+    /// is `index` modulo `count`. The shards of one `count` cover the grid
+    /// exactly once, whatever is already stored.
+    Shard {
+        /// This shard, from 0.
+        index: usize,
+        /// How many shards.
+        count: usize,
+    },
+    /// No trial: what is not stored is listed as missing.
+    ReportOnly,
+}
+
+impl Work {
+    /// Whether the trial at `position` (among the trials that run) is this
+    /// process's to compute.
+    fn takes(self, position: usize) -> bool {
+        match self {
+            Work::All => true,
+            Work::Shard { index, count } => position % count == index,
+            Work::ReportOnly => false,
+        }
+    }
+}
+
+/// What [`run_all`] produced: every record (reused or new), every skip and
+/// the trials left for others.
 pub struct RunResults {
     /// Trial records, in grid order.
     pub records: Vec<TrialRecord>,
     /// Method entries left out of a task, with the reason.
     pub skipped: Vec<Skipped>,
+    /// Trials without a current record that this process did not compute.
+    pub missing: Vec<TrialKey>,
+    /// Trials computed by this process.
+    pub computed: usize,
 }
 
-/// Runs every trial whose record is missing or stale; returns all records.
+/// Runs the trials `work` gives this process whose record is missing or
+/// stale; returns every current record.
 pub fn run_all(
     exp: &Experiment,
     data: &RunData,
     tasks: &[Task],
     source: FeatureSource,
+    work: Work,
 ) -> Result<RunResults> {
     let device = runtime::select_device(&exp.device)?;
     let run_dir = exp.run_dir();
@@ -345,6 +384,8 @@ pub fn run_all(
     let mut done = 0;
     let mut records = Vec::new();
     let mut skipped = Vec::new();
+    let mut missing = Vec::new();
+    let mut position = 0;
     for TaskGrid {
         task,
         labels,
@@ -369,6 +410,7 @@ pub fn run_all(
                 }
                 Participation::Run(inputs) => inputs,
             };
+            position += 1;
             let trial = format!(
                 "[{done}/{total}] {} / {} / trial {}",
                 task.name, method.label, key.trial
@@ -377,6 +419,10 @@ pub fn run_all(
                 tracing::info!("{trial}: same settings as before, reused");
                 record.reused = true;
                 records.push(record);
+                continue;
+            }
+            if !work.takes(position - 1) {
+                missing.push(key);
                 continue;
             }
             if entry.status == TrialStatus::Stale {
@@ -407,7 +453,13 @@ pub fn run_all(
             records.push(record);
         }
     }
-    Ok(RunResults { records, skipped })
+    let computed = records.iter().filter(|r| !r.reused).count();
+    Ok(RunResults {
+        records,
+        skipped,
+        missing,
+        computed,
+    })
 }
 
 struct TrialContext<'a> {

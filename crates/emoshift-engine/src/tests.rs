@@ -141,7 +141,9 @@ fn run(exp: &Experiment, data: &RunData, only: &str) -> Vec<TrialRecord> {
     assert_eq!(tasks.len(), 1, "no task `{only}`");
     runner::drop_missing_targets(&mut tasks, &data.corpora).unwrap();
     let source = FeatureSource::preset(SOURCE).unwrap();
-    runner::run_all(exp, data, &tasks, source).unwrap().records
+    runner::run_all(exp, data, &tasks, source, runner::Work::All)
+        .unwrap()
+        .records
 }
 
 fn transfer_corpora() -> BTreeMap<String, Vec<Utterance>> {

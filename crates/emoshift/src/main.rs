@@ -33,6 +33,9 @@ enum Command {
     Features(FeaturesCommand),
     /// Run an experiment file: protocol tasks x methods x trials, with a report.
     Run(commands::run::Args),
+    /// Rebuild a run's metrics and report from the trial records that
+    /// exist (after `run --shard` jobs), listing the trials still missing.
+    Report(commands::run::ReportArgs),
     /// Predict emotions for audio files, folders or long recordings with a trained model.
     Predict(commands::predict::Args),
     /// Serve a trained model over HTTP: POST audio to /predict, get JSON back.
@@ -61,6 +64,7 @@ fn main() -> std::process::ExitCode {
         Command::Synth(args) => commands::synth::run(args),
         Command::Features(FeaturesCommand::Extract(args)) => commands::features::run(args),
         Command::Run(args) => commands::run::run(args),
+        Command::Report(args) => commands::run::report(args),
         Command::Predict(args) => commands::predict::run(args),
         Command::Serve(args) => commands::serve::run(args),
     };

@@ -211,6 +211,115 @@ fn same_seed_gives_the_same_numbers() {
 }
 
 #[test]
+fn shards_and_parallel_jobs_merge_to_the_numbers_of_one_process() {
+    let whole = tempfile::tempdir().unwrap();
+    run(&experiment(whole.path(), "grid", 1));
+    let expected = trial_accuracies(&metrics(&whole.path().join("runs/grid")));
+    let predictions =
+        |dir: &Path| std::fs::read_to_string(dir.join("runs/grid/predictions.csv")).unwrap();
+
+    // Two shards, then the merge; before the second, the report lists
+    // what is missing and says so in its exit status.
+    let sharded = tempfile::tempdir().unwrap();
+    let exp = experiment(sharded.path(), "grid", 1);
+    let shard = |i: usize| {
+        let out = emoshift()
+            .arg("run")
+            .arg(&exp)
+            .args(["--shard", &format!("{i}/2")])
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).to_string()
+    };
+    assert!(shard(0).contains("2 trial(s) computed"));
+    let run_dir = sharded.path().join("runs/grid");
+    let early = emoshift().arg("report").arg(&run_dir).output().unwrap();
+    assert!(!early.status.success());
+    assert!(String::from_utf8_lossy(&early.stderr).contains("2 trial(s) have no record"));
+    let report = std::fs::read_to_string(run_dir.join("report.md")).unwrap();
+    assert!(report.contains("Trials not computed yet"), "{report}");
+    assert!(shard(1).contains("2 trial(s) computed"));
+    // A duplicated shard is harmless: it finds its trials stored.
+    assert!(shard(1).contains("0 trial(s) computed, 2 already stored"));
+    let merged = emoshift().arg("report").arg(&run_dir).output().unwrap();
+    assert!(
+        merged.status.success(),
+        "{}",
+        String::from_utf8_lossy(&merged.stderr)
+    );
+    assert_eq!(trial_accuracies(&metrics(&run_dir)), expected);
+    assert_eq!(predictions(sharded.path()), predictions(whole.path()));
+
+    // Two jobs side by side give the same numbers too.
+    let jobs = tempfile::tempdir().unwrap();
+    let out = emoshift()
+        .arg("run")
+        .arg(experiment(jobs.path(), "grid", 1))
+        .args(["--jobs", "2"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        trial_accuracies(&metrics(&jobs.path().join("runs/grid"))),
+        expected
+    );
+    assert_eq!(predictions(jobs.path()), predictions(whole.path()));
+}
+
+#[test]
+fn features_extract_shards_fill_one_cache_with_what_one_process_writes() {
+    let files: Vec<PathBuf> = walk_wavs(&emodb_dir()).into_iter().take(6).collect();
+    let audio = tempfile::tempdir().unwrap();
+    for (i, f) in files.iter().enumerate() {
+        std::fs::copy(f, audio.path().join(format!("f{i}.wav"))).unwrap();
+    }
+    let extract = |cache: &Path, shard: Option<&str>| {
+        let mut cmd = emoshift();
+        cmd.args(["features", "extract", "--cache"])
+            .arg(cache)
+            .arg(audio.path());
+        if let Some(s) = shard {
+            cmd.args(["--shard", s]);
+        }
+        let out = cmd.output().unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).to_string()
+    };
+    let one = tempfile::tempdir().unwrap();
+    extract(one.path(), None);
+    let two = tempfile::tempdir().unwrap();
+    assert!(extract(two.path(), Some("0/2")).contains("3 files: 3 computed"));
+    assert!(extract(two.path(), Some("1/2")).contains("3 files: 3 computed"));
+    let listing = |dir: &Path| {
+        let mut entries: Vec<(PathBuf, Vec<u8>)> = walk_files(dir)
+            .into_iter()
+            .map(|p| {
+                (
+                    p.strip_prefix(dir).unwrap().to_path_buf(),
+                    std::fs::read(&p).unwrap(),
+                )
+            })
+            .collect();
+        entries.sort();
+        entries
+    };
+    assert_eq!(listing(one.path()), listing(two.path()));
+}
+
+#[test]
 fn interrupted_run_resumes_without_recomputing_finished_trials() {
     let dir = tempfile::tempdir().unwrap();
     let exp = experiment(dir.path(), "resume", 2);
@@ -483,6 +592,23 @@ fn scan_and_feature_extraction_report_every_file() {
         text.contains("2 reused"),
         "the cache was not reused: {text}"
     );
+}
+
+/// Every file under `dir`.
+fn walk_files(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for entry in std::fs::read_dir(&d).unwrap() {
+            let p = entry.unwrap().path();
+            if p.is_dir() {
+                stack.push(p);
+            } else {
+                out.push(p);
+            }
+        }
+    }
+    out
 }
 
 fn emodb_dir() -> PathBuf {

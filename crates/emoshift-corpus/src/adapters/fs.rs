@@ -60,6 +60,13 @@ pub fn file_name(path: &Path) -> String {
         .unwrap_or_default()
 }
 
+/// Whether `name` from a label file is a plain file name, so that joining
+/// it to a corpus folder cannot leave the folder (no separator, no `..`,
+/// not absolute).
+pub fn is_plain_name(name: &str) -> bool {
+    !name.is_empty() && name != "." && name != ".." && !name.contains(['/', '\\'])
+}
+
 /// The file stem as text.
 pub fn stem(path: &Path) -> String {
     path.file_stem()

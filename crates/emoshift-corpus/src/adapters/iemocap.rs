@@ -110,6 +110,13 @@ impl CorpusAdapter for Iemocap {
                         continue;
                     };
                     let turn = c[3].to_string();
+                    if !fs::is_plain_name(&turn) {
+                        scan.problem(
+                            Path::new(&at),
+                            format!("turn id {turn} is a path, not a name; it would point outside the session's wav folder"),
+                        );
+                        continue;
+                    }
                     let Some(t) = TURN.captures(&turn) else {
                         scan.problem(
                             Path::new(&at),

@@ -117,6 +117,15 @@ impl CorpusAdapter for MspPodcast {
                 scan.problem(&at, format!("unknown consensus code {class}"));
                 continue;
             };
+            if !fs::is_plain_name(&file) {
+                scan.problem(
+                    &at,
+                    format!(
+                        "file name {file} is a path, not a name; it would point outside Audio/"
+                    ),
+                );
+                continue;
+            }
             let path = audio.join(&file);
             if !path.is_file() {
                 scan.problem(&path, "labelled file has no audio");

@@ -31,6 +31,11 @@ pub struct Args {
     /// Worker threads (0 = all cores).
     #[arg(long, default_value_t = 0)]
     pub threads: usize,
+    /// Extract only shard I of N of the files (`I/N`, I from 0): the
+    /// sorted file list, every N-th file from the I-th; shards fill one
+    /// cache side by side.
+    #[arg(long, value_name = "I/N")]
+    pub shard: Option<String>,
     /// Quality gates every file must pass; those that fail are listed.
     #[command(flatten)]
     pub quality: super::quality::QualityArgs,
@@ -50,6 +55,17 @@ pub fn run(args: Args) -> Result<()> {
     }
     if files.is_empty() {
         bail!("no audio files found under the given paths");
+    }
+    if let Some(shard) = &args.shard {
+        let (index, count) = super::run::parse_shard(shard)?;
+        files.sort();
+        files.dedup();
+        files = files
+            .into_iter()
+            .enumerate()
+            .filter(|(k, _)| k % count == index)
+            .map(|(_, f)| f)
+            .collect();
     }
     let summary = computer.extract_all(&files, &store, args.threads, |_, _| {})?;
     println!("{summary}");
