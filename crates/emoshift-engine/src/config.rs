@@ -47,6 +47,9 @@ pub struct Experiment {
     /// [`crate::normalize`]).
     #[serde(default)]
     pub normalization: crate::normalize::NormConfig,
+    /// Resources of the Slurm jobs `emoshift slurm` writes (`[slurm]`).
+    #[serde(default)]
+    pub slurm: crate::slurm::SlurmConfig,
     /// The quality gates every recording must pass before it is trained or
     /// evaluated on (`[quality]`; see `emoshift_audio::quality`).
     #[serde(default)]
@@ -328,6 +331,9 @@ impl Experiment {
         if self.data.roots.is_empty() && self.data.manifests.is_empty() {
             bail!("key `data.roots`: give at least one corpus folder or `data.manifests` entry");
         }
+        self.slurm
+            .validate()
+            .map_err(|e| anyhow::anyhow!("section `slurm`: {e}"))?;
         self.normalization
             .validate()
             .map_err(|e| anyhow::anyhow!("section `normalization`: {e}"))?;

@@ -16,6 +16,7 @@ pub mod plan;
 mod report;
 pub mod results;
 pub mod runner;
+pub mod slurm;
 pub mod split;
 pub mod summary;
 
@@ -137,10 +138,41 @@ pub fn report(exp: &Experiment) -> Result<RunOutcome> {
     write_results(exp, &run, results)
 }
 
-/// Scans the corpora and fills the feature cache, computing no trial:
-/// what parallel shards need done once before they start.
-pub fn prepare_features(exp: &Experiment) -> Result<()> {
-    execute(exp, Work::ReportOnly).map(|_| ())
+/// Scans the corpora and fills the feature cache with the features of
+/// shard `index` of `count` of the scanned files (every `count`-th of the
+/// sorted list; `0, 1` for all), computing no trial: what training shards
+/// need done before they start. Files that fail are listed in the summary.
+pub fn prepare_features(
+    exp: &Experiment,
+    index: usize,
+    count: usize,
+) -> Result<emoshift_audio::ExtractSummary> {
+    if count == 0 || index >= count {
+        bail!("shard {index}/{count}: need 0 <= index < count");
+    }
+    let mut tasks = runner::tasks(exp)?;
+    let device = emoshift_learn::runtime::select_device(&exp.device)?;
+    let computer = exp.features.source(device)?;
+    plan::check(exp, &tasks, &computer.source())?;
+    emoshift_fs::ensure_writable_dir(&exp.cache_dir)?;
+    let scanned = runner::scan(exp, &tasks)?;
+    runner::drop_missing_targets(&mut tasks, &scanned.corpora)?;
+    let mut paths: Vec<PathBuf> = scanned
+        .corpora
+        .values()
+        .flatten()
+        .map(|u| u.path.clone())
+        .collect();
+    paths.sort();
+    paths.dedup();
+    let mine: Vec<PathBuf> = paths
+        .into_iter()
+        .enumerate()
+        .filter(|(k, _)| k % count == index)
+        .map(|(_, p)| p)
+        .collect();
+    let store = emoshift_audio::FeatureStore::open(&exp.cache_dir)?.with_gates(exp.quality.clone());
+    computer.extract_all(&mine, &store, 0, |_, _| {})
 }
 
 /// What one shard did.

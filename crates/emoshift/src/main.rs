@@ -36,6 +36,9 @@ enum Command {
     /// Rebuild a run's metrics and report from the trial records that
     /// exist (after `run --shard` jobs), listing the trials still missing.
     Report(commands::run::ReportArgs),
+    /// Write (and with --submit, submit) an experiment's Slurm array jobs:
+    /// extraction, training shards, report.
+    Slurm(commands::slurm::Args),
     /// Predict emotions for audio files, folders or long recordings with a trained model.
     Predict(commands::predict::Args),
     /// Serve a trained model over HTTP: POST audio to /predict, get JSON back.
@@ -65,6 +68,7 @@ fn main() -> std::process::ExitCode {
         Command::Features(FeaturesCommand::Extract(args)) => commands::features::run(args),
         Command::Run(args) => commands::run::run(args),
         Command::Report(args) => commands::run::report(args),
+        Command::Slurm(args) => commands::slurm::run(args),
         Command::Predict(args) => commands::predict::run(args),
         Command::Serve(args) => commands::serve::run(args),
     };

@@ -7,4 +7,5 @@ pub mod quality;
 pub mod run;
 pub mod scan;
 pub mod serve;
+pub mod slurm;
 pub mod synth;

@@ -27,6 +27,10 @@ pub struct Args {
     /// share of the libtorch threads, then write the report.
     #[arg(long, value_name = "N", conflicts_with = "dry_run")]
     pub jobs: Option<usize>,
+    /// Only scan and fill the feature cache (with `--shard I/N`: every N-th
+    /// file of the sorted list, from the I-th), training nothing.
+    #[arg(long, conflicts_with_all = ["dry_run", "jobs"])]
+    pub features_only: bool,
     /// Libtorch threads per trial, replacing the file's `threads` (part of
     /// each trial's fingerprint).
     #[arg(long)]
@@ -49,6 +53,21 @@ pub fn run(args: Args) -> Result<()> {
     }
     if args.dry_run {
         print!("{}", experiment::dry_run(&exp)?);
+        return Ok(());
+    }
+    if args.features_only {
+        let (index, count) = match &args.shard {
+            Some(shard) => parse_shard(shard)?,
+            None => (0, 1),
+        };
+        let summary = experiment::prepare_features(&exp, index, count)?;
+        println!("{summary}");
+        if !summary.failures.is_empty() {
+            bail!(
+                "{} file(s) failed (listed above); the others are cached",
+                summary.failures.len()
+            );
+        }
         return Ok(());
     }
     if let Some(shard) = &args.shard {
@@ -133,7 +152,7 @@ fn run_jobs(file: &Path, exp: &Experiment, jobs: usize) -> Result<RunOutcome> {
         bail!("--jobs 0: at least one job is needed");
     }
     let threads = (exp.resolved_threads() / jobs).max(1);
-    experiment::prepare_features(exp)?;
+    experiment::prepare_features(exp, 0, 1)?;
     let exe = std::env::current_exe().context("cannot find the emoshift binary")?;
     let children: Vec<_> = (0..jobs)
         .map(|i| {
