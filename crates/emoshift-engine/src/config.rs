@@ -78,6 +78,11 @@ pub struct MethodEntry {
     /// Label in tables and file names; the method's name when absent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub label: Option<String>,
+    /// This entry's normalisation, replacing the experiment's
+    /// `[normalization]` (so one report can compare normalisations side by
+    /// side).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub normalization: Option<crate::normalize::NormConfig>,
     /// The method.
     #[serde(flatten)]
     pub config: emoshift_learn::methods::MethodConfig,
@@ -337,6 +342,13 @@ impl Experiment {
         self.normalization
             .validate()
             .map_err(|e| anyhow::anyhow!("section `normalization`: {e}"))?;
+        for entry in &self.methods {
+            if let Some(norm) = &entry.normalization {
+                norm.validate().map_err(|e| {
+                    anyhow::anyhow!("method `{}`, key `normalization`: {e}", entry.label())
+                })?;
+            }
+        }
         self.quality
             .validate()
             .map_err(|e| anyhow::anyhow!("section `quality`: {e}"))?;

@@ -99,7 +99,7 @@ pub fn fingerprint(
         label_set: labels,
         data: data_digest(split),
         features: source,
-        normalization: &exp.normalization,
+        normalization: &method.normalization,
         crop_seconds: exp.features.crop_seconds,
         augment: &exp.features.augment,
         model: &exp.model,

@@ -248,7 +248,11 @@ fn write_results(
         .map(|m| m.label)
         .collect();
     let summary = Summary::new(&records, columns, methods)?;
-    summary::write_metrics_json(&run_dir, &exp.name, &exp.normalization, &summary, &records)?;
+    let normalization = runner::method_runs(exp)
+        .into_iter()
+        .map(|m| (m.label, m.normalization))
+        .collect();
+    summary::write_metrics_json(&run_dir, &exp.name, &normalization, &summary, &records)?;
     summary::write_predictions_csv(&run_dir, &records)?;
     let (report_md, report_html) = report::write_report(
         &run_dir,

@@ -66,17 +66,28 @@ pub fn write_report(dir: &Path, input: &ReportInput) -> Result<(PathBuf, PathBuf
         exp.device,
         exp.resolved_threads(),
     ));
-    let norm = exp.normalization;
+    let runs = crate::runner::method_runs(exp);
+    let transductive = runs.iter().any(|m| m.normalization.is_transductive());
+    let mut lines: Vec<String> = Vec::new();
+    for m in &runs {
+        if m.normalization != exp.normalization {
+            lines.push(format!("`{}`: {}", m.label, m.normalization.describe()));
+        }
+    }
     report.paragraph(&format!(
-        "Features: {}.{}",
-        norm.describe(),
-        if norm.is_transductive() {
-            " Transductive: the target corpora's unlabelled audio, test utterances included, \
-             shaped the statistics their features were standardised with; no target label was read."
+        "Normalisation: {}{}.{}",
+        exp.normalization.describe(),
+        if lines.is_empty() { "" } else { " (methods listed below differ)" },
+        if transductive {
+            " Transductive where marked: the target corpora's unlabelled audio, test utterances \
+             included, shaped the statistics their features were standardised with; no target label was read."
         } else {
             ""
         }
     ));
+    if !lines.is_empty() {
+        report.list(&lines);
+    }
     if !input.missing_trials.is_empty() {
         report.subheading("Trials not computed yet");
         report.paragraph(&format!(

@@ -35,7 +35,7 @@ use super::results::{Embedding, Prediction, Skipped, TargetResult, TrialKey, Tri
 use super::split::{split_task, Labelled, TaskData};
 use crate::feature_source::{FeatureComputer, FeatureSource};
 use crate::model_dir::{self, ModelConfig};
-use crate::normalize::NormPlan;
+use crate::normalize::{NormConfig, NormPlan};
 
 /// Most points of the embedding map stored per trial.
 const EMBEDDING_POINTS: usize = 600;
@@ -206,6 +206,8 @@ pub struct MethodRun {
     pub config: MethodConfig,
     /// Train with labels permuted within each source corpus.
     pub scrambled: bool,
+    /// How its features are standardised (the entry's, else the experiment's).
+    pub normalization: NormConfig,
 }
 
 /// The methods of the experiment, each followed by its scrambled-label twin
@@ -213,16 +215,19 @@ pub struct MethodRun {
 pub fn method_runs(exp: &Experiment) -> Vec<MethodRun> {
     let mut runs = Vec::new();
     for entry in &exp.methods {
+        let normalization = entry.normalization.unwrap_or(exp.normalization);
         runs.push(MethodRun {
             label: entry.label(),
             config: entry.config.clone(),
             scrambled: false,
+            normalization,
         });
         if exp.scrambled_labels {
             runs.push(MethodRun {
                 label: format!("{}+scrambled", entry.label()),
                 config: entry.config.clone(),
                 scrambled: true,
+                normalization,
             });
         }
     }
@@ -572,7 +577,7 @@ fn prepare_data<'a>(
     let split: &'a TaskData<'a> = ctx.split;
     let (sources, targets) = (&split.sources, &split.targets);
     let norm = NormPlan::fit(
-        ctx.exp.normalization,
+        method_run.normalization,
         &audio(sources.iter().map(|s| &s.train).collect()),
         &audio(sources.iter().map(|s| &s.val).collect()),
         &audio(
@@ -831,7 +836,7 @@ fn run_trial(
             predict_layout: layout,
             window_frames: crop_frames,
             normalization: data.norm.pooled().clone(),
-            normalization_scope: exp.normalization.scope,
+            normalization_scope: method_run.normalization.scope,
             method: method_run.label.clone(),
             method_config: method_run.config.clone(),
             domains,

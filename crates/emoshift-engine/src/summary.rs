@@ -230,7 +230,7 @@ fn accuracy_interval(targets: &[&super::results::TargetResult]) -> Option<Confid
 pub fn write_metrics_json(
     dir: &Path,
     name: &str,
-    normalization: &NormConfig,
+    normalization: &BTreeMap<String, NormConfig>,
     summary: &Summary,
     records: &[TrialRecord],
 ) -> Result<()> {
@@ -253,7 +253,7 @@ pub fn write_metrics_json(
     #[derive(Serialize)]
     struct File<'a> {
         experiment: &'a str,
-        normalization: Normalization<'a>,
+        normalization: BTreeMap<&'a str, Normalization<'a>>,
         summary: &'a Summary,
         trials: Vec<TrialMetrics<'a>>,
     }
@@ -274,11 +274,17 @@ pub fn write_metrics_json(
         .collect();
     let file = File {
         experiment: name,
-        normalization: Normalization {
-            config: normalization,
-            transductive: normalization.is_transductive(),
-            description: normalization.describe(),
-        },
+        normalization: normalization
+            .iter()
+            .map(|(method, config)| {
+                let entry = Normalization {
+                    config,
+                    transductive: config.is_transductive(),
+                    description: config.describe(),
+                };
+                (method.as_str(), entry)
+            })
+            .collect(),
         summary,
         trials,
     };

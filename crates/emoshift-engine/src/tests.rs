@@ -16,6 +16,7 @@ use super::results::TrialRecord;
 use super::runner::{self, RunData};
 use super::split::split_task;
 use crate::feature_source::FeatureSource;
+use crate::normalize::NormConfig;
 
 const SOURCE: &str = "da_mldg";
 
@@ -530,4 +531,37 @@ fn transductive_normalisation_reads_target_audio_and_never_target_labels() {
         "transductive and inductive statistics gave the same numbers"
     );
     assert_ne!(first[0].fingerprint, inductive[0].fingerprint);
+}
+
+#[test]
+fn a_method_entry_can_carry_its_own_normalisation() {
+    let dir = tempfile::tempdir().unwrap();
+    let exp = experiment(
+        dir.path(),
+        "loco:ravdess,crema_d,emodb",
+        "[[methods]]\nname = \"erm\"\n\n[[methods]]\nname = \"erm\"\nlabel = \"erm_spk\"\n\
+         normalization = { scope = \"speaker\", target = \"transductive\" }",
+    );
+    let runs = runner::method_runs(&exp);
+    assert_eq!(runs[0].normalization, NormConfig::default());
+    assert!(runs[1].normalization.is_transductive());
+    let records = run(&exp, &data(loco_corpora()), "emodb");
+    let (plain, spk) = (&records[0], &records[1]);
+    assert_eq!(
+        (plain.key.method.as_str(), spk.key.method.as_str()),
+        ("erm", "erm_spk")
+    );
+    assert_ne!(plain.fingerprint, spk.fingerprint);
+    assert_ne!(
+        plain.targets[0].predictions[0].probs,
+        spk.targets[0].predictions[0].probs
+    );
+    // A bad combination is refused when the file is read, naming the entry.
+    let text = "[[methods]]\nname = \"erm\"\nnormalization = { scope = \"utterance\", target = \"transductive\" }";
+    let bad: Experiment = toml::from_str(&format!(
+        "name = \"t\"\n[data]\nroots = [\"/mem\"]\n[model]\nname = \"resnet18\"\n[protocol]\nname = \"loco:ravdess,emodb\"\n{text}"
+    ))
+    .unwrap();
+    let err = bad.validate().unwrap_err().to_string();
+    assert!(err.contains("method `erm`, key `normalization`"), "{err}");
 }

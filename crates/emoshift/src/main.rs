@@ -21,7 +21,8 @@ struct Cli {
 enum Command {
     /// Run the built-in benchmark on generated corpora (no data needed):
     /// synthesise corpora, extract features, leave-one-corpus-out with
-    /// erm, mldg, da_mldg, rsc and dann plus an MMD transfer task, and write a report.
+    /// erm, mldg, da_mldg, rsc, dann and erm with transductive per-speaker
+    /// normalisation, plus an MMD transfer task, and write a report.
     Demo(commands::demo::Args),
     /// Read emotional-speech corpora in their distributed layouts.
     #[command(subcommand)]

@@ -163,6 +163,8 @@ fn methods(exp: &toml::Table) -> Vec<(String, MethodConfig)> {
         .map(|m| {
             let mut m = m.as_table().unwrap().clone();
             let label = m.remove("label").map(|l| l.as_str().unwrap().to_string());
+            // The entry's own normalisation is the engine's, not the method's.
+            m.remove("normalization");
             let cfg: MethodConfig = toml::Value::Table(m).try_into().unwrap();
             (label.unwrap_or_else(|| cfg.name().to_string()), cfg)
         })

@@ -1,9 +1,9 @@
 //! `emoshift demo`: the built-in benchmark, no data needed. It writes the
 //! synthetic corpora its experiment uses, scans them, extracts features, runs
-//! `examples/demo.toml` (leave-one-corpus-out with erm, mldg, da_mldg, rsc
-//! and dann, plus a supervised MMD transfer task with its fine-tuning
-//! baseline, three trials each) and prints the summary table and the
-//! report's path.
+//! `examples/demo.toml` (leave-one-corpus-out with erm, mldg, da_mldg, rsc,
+//! dann and erm with transductive per-speaker normalisation, plus a
+//! supervised MMD transfer task with its fine-tuning baseline, three trials
+//! each) and prints the summary table and the report's path.
 
 use std::path::PathBuf;
 
