@@ -343,6 +343,19 @@ impl Experiment {
             .validate()
             .map_err(|e| anyhow::anyhow!("section `normalization`: {e}"))?;
         for entry in &self.methods {
+            // cuDNN's LSTM kernels have no double backward: the exact
+            // second-order update would fail mid-run on the GPU.
+            if self.device == "cuda"
+                && entry.config.second_order()
+                && matches!(self.model, emoshift_learn::models::ModelSpec::CnnBlstm(_))
+            {
+                bail!(
+                    "method `{}`: `order = 2` differentiates through gradients, and cuDNN's LSTM \
+                     (model `cnn_blstm` on `device = \"cuda\"`) has no double backward; use \
+                     `order = 1` on the GPU, or `device = \"cpu\"` for the exact gradient",
+                    entry.label()
+                );
+            }
             if let Some(norm) = &entry.normalization {
                 norm.validate().map_err(|e| {
                     anyhow::anyhow!("method `{}`, key `normalization`: {e}", entry.label())

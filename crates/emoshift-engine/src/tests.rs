@@ -391,6 +391,20 @@ fn bad_settings_are_errors_when_the_file_is_read() {
         super::plan::check(&narrow, &tasks, &source).err().unwrap()
     );
     assert!(text.contains("width"), "{text}");
+    // The exact MLDG gradient through cuDNN's LSTM cannot run on the GPU.
+    let mut lstm_on_gpu = experiment(
+        dir.path(),
+        "loco:ravdess,crema_d,emodb",
+        "[[methods]]\nname = \"mldg\"",
+    );
+    lstm_on_gpu.model = toml::from_str("name = \"cnn_blstm\"").unwrap();
+    assert!(lstm_on_gpu.validate().is_ok(), "fine on the CPU");
+    lstm_on_gpu.device = "cuda".into();
+    let text = format!("{:#}", lstm_on_gpu.validate().unwrap_err());
+    assert!(
+        text.contains("no double backward") && text.contains("order = 1"),
+        "{text}"
+    );
 }
 
 /// Loads each trained model folder of `records` and predicts every target

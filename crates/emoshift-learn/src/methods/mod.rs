@@ -165,6 +165,17 @@ impl MethodConfig {
         }
     }
 
+    /// Whether an update differentiates through gradients (MLDG and
+    /// DA-MLDG with `order = 2`): every layer must support double
+    /// backward, which cuDNN's LSTM does not.
+    pub fn second_order(&self) -> bool {
+        match self {
+            MethodConfig::Mldg(c) => c.order == 2,
+            MethodConfig::DaMldg(c) => c.order == 2,
+            _ => false,
+        }
+    }
+
     /// What the method needs from a task and its data; the experiment
     /// engine builds the method's inputs from this and nothing else.
     pub fn needs(&self) -> MethodNeeds {
