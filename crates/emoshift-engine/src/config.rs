@@ -78,6 +78,13 @@ pub struct MethodEntry {
     /// Label in tables and file names; the method's name when absent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub label: Option<String>,
+    /// Weights the network starts from instead of its random initialisation:
+    /// a model folder of an earlier run (`runs/<name>/models/<task>/<method>__trialN`)
+    /// or a safetensors file with PyTorch names. Tensors that match by name
+    /// and shape are loaded; the rest (a classifier for other classes) keep
+    /// their initialisation, and the trial record says which.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub init: Option<PathBuf>,
     /// This entry's normalisation, replacing the experiment's
     /// `[normalization]` (so one report can compare normalisations side by
     /// side).
@@ -314,6 +321,9 @@ impl Experiment {
         self.data.roots.iter_mut().for_each(fix);
         self.data.manifests.iter_mut().for_each(fix);
         self.features.encoder.iter_mut().for_each(fix);
+        for entry in &mut self.methods {
+            entry.init.iter_mut().for_each(fix);
+        }
     }
 
     /// Checks every named value against what the libraries know.
@@ -355,6 +365,17 @@ impl Experiment {
                      `order = 1` on the GPU, or `device = \"cpu\"` for the exact gradient",
                     entry.label()
                 );
+            }
+            if let Some(init) = &entry.init {
+                let weights = crate::model_dir::weights_file(init);
+                if !weights.is_file() {
+                    bail!(
+                        "method `{}`, key `init` = {}: no such model folder or safetensors file ({} is not a file)",
+                        entry.label(),
+                        init.display(),
+                        weights.display()
+                    );
+                }
             }
             if let Some(norm) = &entry.normalization {
                 norm.validate().map_err(|e| {

@@ -1,7 +1,7 @@
 //! A trial's fingerprint: the BLAKE3 hash of everything that determines its
 //! numbers — the task and its label set, the utterances of every split part
 //! (corpus, id, speaker, path and class), the feature source (spectral spec
-//! or encoder weights hash), normalisation, crop and augmentations, the network, the
+//! or encoder weights hash), normalisation, starting weights (hash), crop and augmentations, the network, the
 //! method and its hyperparameters, what the method was given (target use,
 //! auxiliary labels, selection rule), the training schedule, the seed, the
 //! thread count, the device and the record format. Two trials with equal
@@ -9,7 +9,7 @@
 //! [`super::config::Experiment::threads`]); a stored record is reused only
 //! when its fingerprint equals the one the current settings give.
 
-use anyhow::Result;
+use anyhow::{Context, Result};
 use emoshift_corpus::{LabelSet, Task};
 use serde::Serialize;
 
@@ -34,6 +34,9 @@ struct Determinants<'a> {
     /// setting existed keep their fingerprints.
     #[serde(skip_serializing_if = "is_default_norm")]
     normalization: &'a crate::normalize::NormConfig,
+    /// BLAKE3 of the starting weights, where the method entry names them.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    init: Option<String>,
     crop_seconds: f32,
     augment: &'a Option<emoshift_audio::augment::FeatureAugment>,
     model: &'a emoshift_learn::models::ModelSpec,
@@ -93,6 +96,16 @@ pub fn fingerprint(
     inputs: &Inputs,
     trial: usize,
 ) -> Result<String> {
+    let init = match &method.init {
+        Some(path) => {
+            let weights = crate::model_dir::weights_file(path);
+            let bytes = std::fs::read(&weights).with_context(|| {
+                format!("{}: cannot read the starting weights", weights.display())
+            })?;
+            Some(blake3::hash(&bytes).to_hex().to_string())
+        }
+        None => None,
+    };
     let determinants = Determinants {
         format: FORMAT,
         task,
@@ -100,6 +113,7 @@ pub fn fingerprint(
         data: data_digest(split),
         features: source,
         normalization: &method.normalization,
+        init,
         crop_seconds: exp.features.crop_seconds,
         augment: &exp.features.augment,
         model: &exp.model,

@@ -73,6 +73,15 @@ impl ModelConfig {
     }
 }
 
+/// The weights file of a model folder, or `path` itself when it is not a folder.
+pub fn weights_file(path: &Path) -> PathBuf {
+    if path.is_dir() {
+        path.join(WEIGHTS_FILE)
+    } else {
+        path.to_path_buf()
+    }
+}
+
 /// Writes `model.json` and the trained network's `weights.safetensors` into
 /// `dir`. A method's extra training heads and optimiser state are not kept:
 /// `Method::predict` reads only the network.

@@ -73,11 +73,18 @@ pub fn write_report(dir: &Path, input: &ReportInput) -> Result<(PathBuf, PathBuf
         if m.normalization != exp.normalization {
             lines.push(format!("`{}`: {}", m.label, m.normalization.describe()));
         }
+        if let Some(init) = &m.init {
+            lines.push(format!(
+                "`{}`: the network starts from the weights of {} (what was loaded is in each trial record's `init`)",
+                m.label,
+                init.display()
+            ));
+        }
     }
     report.paragraph(&format!(
         "Normalisation: {}{}.{}",
         exp.normalization.describe(),
-        if lines.is_empty() { "" } else { " (methods listed below differ)" },
+        if lines.is_empty() { "" } else { " (methods listed below differ, or start from other weights)" },
         if transductive {
             " Transductive where marked: the target corpora's unlabelled audio, test utterances \
              included, shaped the statistics their features were standardised with; no target label was read."

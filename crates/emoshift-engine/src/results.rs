@@ -146,6 +146,10 @@ pub struct TrialRecord {
     pub embedding: Option<Embedding>,
     /// Wall-clock seconds the trial took.
     pub seconds: f64,
+    /// Where the network's starting weights came from and what was loaded,
+    /// when the method entry names `init`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub init: Option<String>,
     /// Whether this run took the record from an earlier run (not stored).
     #[serde(skip)]
     pub reused: bool,
@@ -200,6 +204,7 @@ impl TrialRecord {
             selected: outcome.restored_best.then_some(outcome.best).flatten(),
             embedding,
             seconds,
+            init: None,
             reused: false,
         }
     }

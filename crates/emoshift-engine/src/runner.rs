@@ -208,6 +208,8 @@ pub struct MethodRun {
     pub scrambled: bool,
     /// How its features are standardised (the entry's, else the experiment's).
     pub normalization: NormConfig,
+    /// Weights the network starts from (a model folder or safetensors file).
+    pub init: Option<PathBuf>,
 }
 
 /// The methods of the experiment, each followed by its scrambled-label twin
@@ -221,6 +223,7 @@ pub fn method_runs(exp: &Experiment) -> Vec<MethodRun> {
             config: entry.config.clone(),
             scrambled: false,
             normalization,
+            init: entry.init.clone(),
         });
         if exp.scrambled_labels {
             runs.push(MethodRun {
@@ -228,6 +231,7 @@ pub fn method_runs(exp: &Experiment) -> Vec<MethodRun> {
                 config: entry.config.clone(),
                 scrambled: true,
                 normalization,
+                init: entry.init.clone(),
             });
         }
     }
@@ -670,7 +674,7 @@ fn build_method(
     method_run: &MethodRun,
     data: &TrialData,
     crop_frames: usize,
-) -> Result<(Box<dyn Method>, DomainInfo)> {
+) -> Result<(Box<dyn Method>, DomainInfo, Option<String>)> {
     let in_shape = ctx
         .exp
         .model
@@ -682,12 +686,22 @@ fn build_method(
         ctx.labels.num_classes(),
         ctx.device,
     )?;
+    let init = match &method_run.init {
+        Some(path) => {
+            let weights = model_dir::weights_file(path);
+            let report = model.store().load_matching(&weights)?;
+            let text = format!("from {}: {}", weights.display(), report.describe());
+            tracing::info!("{}: network initialised {text}", method_run.label);
+            Some(text)
+        }
+        None => None,
+    };
     let domains = DomainInfo {
         num_domains: data.train.domains().len(),
         aux_classes: data.train.aux_classes().clone(),
     };
     let method = emoshift_learn::methods::build(&method_run.config, model, domains.clone())?;
-    Ok((method, domains))
+    Ok((method, domains, init))
 }
 
 /// Stage 3: training, with selection and stopping as the inputs say.
@@ -792,7 +806,7 @@ fn run_trial(
     let model_layout = exp.model.input_layout();
     let layout = method_run.config.needs().batch_layout(model_layout);
     runtime::configure(seed, Some(threads))?;
-    let (mut method, domains) = build_method(ctx, method_run, &data, crop_frames)?;
+    let (mut method, domains, init) = build_method(ctx, method_run, &data, crop_frames)?;
     let outcome = train_method(
         ctx,
         method_run,
@@ -844,7 +858,7 @@ fn run_trial(
         },
         method.as_ref(),
     )?;
-    Ok(TrialRecord::new(
+    let mut record = TrialRecord::new(
         key,
         seed,
         threads,
@@ -856,7 +870,9 @@ fn run_trial(
         exp.val_metric(&method_run.config),
         embedding,
         start.elapsed().as_secs_f64(),
-    ))
+    );
+    record.init = init;
+    Ok(record)
 }
 
 /// Feature vectors of a sample of source-validation and target-test

@@ -579,3 +579,83 @@ fn a_method_entry_can_carry_its_own_normalisation() {
     let err = bad.validate().unwrap_err().to_string();
     assert!(err.contains("method `erm`, key `normalization`"), "{err}");
 }
+
+#[test]
+fn a_method_entry_can_start_from_another_models_weights() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = data(loco_corpora());
+    let protocol = "loco:ravdess,crema_d,emodb";
+    let base = experiment(
+        &dir.path().join("base"),
+        protocol,
+        "[[methods]]\nname = \"erm\"",
+    );
+    let plain = run(&base, &data, "emodb");
+    let folder = dir.path().join("base/t/models/emodb/erm__trial0");
+    assert!(folder.join("weights.safetensors").is_file());
+
+    // Every tensor matches a model of the same kind and classes.
+    let from = |init: &Path, sub: &str| {
+        experiment(
+            &dir.path().join(sub),
+            protocol,
+            &format!(
+                "[[methods]]\nname = \"erm\"\nlabel = \"erm_init\"\ninit = \"{}\"",
+                init.display()
+            ),
+        )
+    };
+    let exp = from(&folder, "a");
+    exp.validate().unwrap();
+    let started = run(&exp, &data, "emodb");
+    let text = started[0].init.as_deref().unwrap();
+    assert!(
+        text.contains("tensors loaded") && !text.contains("kept"),
+        "{text}"
+    );
+    assert_ne!(started[0].fingerprint, plain[0].fingerprint);
+    assert!(plain[0].init.is_none());
+
+    // A file with one matching tensor: the rest keep their initialisation
+    // and are named.
+    let weights = tch::Tensor::read_safetensors(folder.join("weights.safetensors")).unwrap();
+    let one = dir.path().join("one.safetensors");
+    tch::Tensor::write_safetensors(&weights[..1], &one).unwrap();
+    let partial = run(&from(&one, "b"), &data, "emodb");
+    let text = partial[0].init.as_deref().unwrap();
+    assert!(
+        text.starts_with(&format!(
+            "from {}: 1 tensors loaded; kept as initialised: ",
+            one.display()
+        )),
+        "{text}"
+    );
+
+    // A file that matches nothing is an error, never ignored.
+    let stranger = dir.path().join("stranger.safetensors");
+    tch::Tensor::write_safetensors(
+        &[(
+            "nothing.like.this",
+            tch::Tensor::zeros([2], (tch::Kind::Float, tch::Device::Cpu)),
+        )],
+        &stranger,
+    )
+    .unwrap();
+    let exp = from(&stranger, "c");
+    let _one_at_a_time = TRAINING.lock().unwrap_or_else(|e| e.into_inner());
+    let mut tasks = runner::tasks(&exp).unwrap();
+    tasks.retain(|t| t.name == "emodb");
+    let source = FeatureSource::preset(SOURCE).unwrap();
+    let err = runner::run_all(&exp, &data, &tasks, source, runner::Work::All)
+        .err()
+        .unwrap();
+    assert!(
+        format!("{err:#}").contains("no tensor of the file matches"),
+        "{err:#}"
+    );
+    // A missing path is refused when the file is read.
+    let mut missing = from(&folder, "d");
+    missing.methods[0].init = Some(dir.path().join("nowhere"));
+    let err = missing.validate().unwrap_err().to_string();
+    assert!(err.contains("key `init`"), "{err}");
+}

@@ -13,6 +13,32 @@ use tch::{Device, Kind, Tensor};
 
 use crate::error::LearnError;
 
+/// What [`ParamStore::load_matching`] did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct InitReport {
+    /// Tensors copied from the file.
+    pub loaded: Vec<String>,
+    /// Tensors of the network the file did not have (or had in another
+    /// shape), left as initialised.
+    pub kept: Vec<String>,
+    /// Tensors of the file the network has no place for.
+    pub unused: usize,
+}
+
+impl InitReport {
+    /// One line for records and reports.
+    pub fn describe(&self) -> String {
+        let mut text = format!("{} tensors loaded", self.loaded.len());
+        if !self.kept.is_empty() {
+            text.push_str(&format!("; kept as initialised: {}", self.kept.join(", ")));
+        }
+        if self.unused > 0 {
+            text.push_str(&format!("; {} tensors of the file unused", self.unused));
+        }
+        text
+    }
+}
+
 /// Ordered, named trainable parameters plus non-trainable buffers.
 #[derive(Debug)]
 pub struct ParamStore {
@@ -170,6 +196,52 @@ impl ParamStore {
             reason: e.to_string(),
         })?;
         self.load_named(path, file)
+    }
+
+    /// Starts the network from another one's weights: every parameter and
+    /// buffer whose name and shape are in `path` (a safetensors file with
+    /// PyTorch names) is copied; the others keep their initialisation and
+    /// are listed in the report (a classifier for other classes, say). An
+    /// error when nothing matches, so a wrong file is never ignored.
+    pub fn load_matching(&self, path: &Path) -> Result<InitReport, LearnError> {
+        let file = Tensor::read_safetensors(path).map_err(|e| LearnError::Io {
+            path: path.to_path_buf(),
+            reason: e.to_string(),
+        })?;
+        let targets: Vec<(&String, &Tensor)> = self
+            .names
+            .iter()
+            .zip(&self.values)
+            .chain(self.buffer_names.iter().zip(&self.buffers))
+            .collect();
+        let mut report = InitReport::default();
+        tch::no_grad(|| {
+            for (name, dst) in &targets {
+                match file.iter().find(|(n, _)| n == *name) {
+                    Some((_, src)) if src.size() == dst.size() => {
+                        dst.shallow_clone()
+                            .copy_(&src.to_kind(dst.kind()).to_device(self.device));
+                        report.loaded.push((*name).clone());
+                    }
+                    _ => report.kept.push((*name).clone()),
+                }
+            }
+        });
+        report.unused = file
+            .iter()
+            .filter(|(n, _)| !targets.iter().any(|(t, _)| *t == n))
+            .count();
+        if report.loaded.is_empty() {
+            return Err(LearnError::Checkpoint {
+                path: path.to_path_buf(),
+                reason: format!(
+                    "no tensor of the file matches the network by name and shape (the network has {}; the file {})",
+                    targets.len(),
+                    file.len()
+                ),
+            });
+        }
+        Ok(report)
     }
 
     /// Strict load from named tensors read from `path` (used in messages).
