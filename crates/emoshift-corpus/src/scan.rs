@@ -9,7 +9,8 @@
 //!
 //! Audio is read by [`emoshift_audio::probe::probe_file`], the decoder's own check:
 //! the format is found by content (a FLAC stream named `.wav` is read as FLAC), and a
-//! file it rejects carries the reason feature extraction would give.
+//! file it rejects carries the reason feature extraction would give. [`CorpusScan::gated`]
+//! then applies the quality gates a header can answer (sample rate, declared length).
 
 use emoshift_audio::probe::{probe_file, AudioInfo};
 use emoshift_audio::{AudioError, QualityGates};
