@@ -18,7 +18,7 @@ type Job<M> = Box<dyn FnOnce(&M) + Send>;
 
 /// The workers, each holding an `M`, and the admission limit in front of them.
 pub struct Pool<M> {
-    jobs: Mutex<Sender<Job<M>>>,
+    jobs: Sender<Job<M>>,
     admission: Arc<Semaphore>,
 }
 
@@ -41,7 +41,7 @@ impl<M: Send + 'static> Pool<M> {
                 .expect("the system can start a worker thread");
         }
         Pool {
-            jobs: Mutex::new(sender),
+            jobs: sender,
             admission: Arc::new(Semaphore::new(workers + queue)),
         }
     }
@@ -69,12 +69,7 @@ impl<M: Send + 'static> Pool<M> {
             });
             let _ = reply.send(outcome);
         });
-        let sent = self
-            .jobs
-            .lock()
-            .expect("no panic while holding the lock")
-            .send(wrapped);
-        if sent.is_err() {
+        if self.jobs.send(wrapped).is_err() {
             return Err(Panicked("every worker has stopped".into()));
         }
         result
