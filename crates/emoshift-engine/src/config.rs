@@ -299,7 +299,11 @@ impl Experiment {
             .with_context(|| format!("{}: invalid experiment file", path.display()))?;
         // Absolute paths, so the run folder's `experiment.json` means the
         // same from any working directory (`emoshift report RUN_DIR`).
-        let base = std::path::absolute(path.parent().unwrap_or(Path::new(".")))
+        let folder = path
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or(Path::new("."));
+        let base = std::path::absolute(folder)
             .with_context(|| format!("{}: cannot resolve its folder", path.display()))?;
         exp.resolve_paths(&base);
         for dir in [&mut exp.out_dir, &mut exp.cache_dir] {

@@ -328,6 +328,23 @@ fn features_extract_shards_fill_one_cache_with_what_one_process_writes() {
 }
 
 #[test]
+fn an_experiment_file_named_without_a_folder_is_read_from_the_working_directory() {
+    let dir = tempfile::tempdir().unwrap();
+    experiment(dir.path(), "bare", 1);
+    let out = emoshift()
+        .current_dir(dir.path())
+        .args(["run", "bare.toml", "--dry-run"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("trials:"));
+}
+
+#[test]
 fn interrupted_run_resumes_without_recomputing_finished_trials() {
     let dir = tempfile::tempdir().unwrap();
     let exp = experiment(dir.path(), "resume", 2);
