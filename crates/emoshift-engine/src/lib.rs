@@ -47,10 +47,7 @@ pub struct RunOutcome {
 /// settings changed, and what is skipped and why. Nothing is computed; the
 /// split assumes every scanned file's features can be computed.
 pub fn dry_run(exp: &Experiment) -> Result<String> {
-    let mut tasks = runner::tasks(exp)?;
-    let device = emoshift_learn::runtime::select_device(&exp.device)?;
-    let computer = exp.features.source(device)?;
-    plan::check(exp, &tasks, &computer.source())?;
+    let (mut tasks, computer) = checked(exp)?;
     let scanned = runner::scan(exp, &tasks)?;
     let missing = runner::drop_missing_targets(&mut tasks, &scanned.corpora)?;
     let grid = runner::grid(exp, &tasks, &scanned.corpora, &computer.source())?;
@@ -119,9 +116,7 @@ pub fn run(exp: &Experiment) -> Result<RunOutcome> {
 /// each writes only its own records, atomically, and the feature cache is
 /// content-addressed, so a duplicated shard only repeats work.
 pub fn run_shard(exp: &Experiment, index: usize, count: usize) -> Result<ShardOutcome> {
-    if count == 0 || index >= count {
-        bail!("shard {index}/{count}: need 0 <= index < count");
-    }
+    check_shard(index, count)?;
     let (_, results) = execute(exp, Work::Shard { index, count })?;
     Ok(ShardOutcome {
         computed: results.computed,
@@ -147,32 +142,54 @@ pub fn prepare_features(
     index: usize,
     count: usize,
 ) -> Result<emoshift_audio::ExtractSummary> {
-    if count == 0 || index >= count {
-        bail!("shard {index}/{count}: need 0 <= index < count");
-    }
-    let mut tasks = runner::tasks(exp)?;
-    let device = emoshift_learn::runtime::select_device(&exp.device)?;
-    let computer = exp.features.source(device)?;
-    plan::check(exp, &tasks, &computer.source())?;
+    check_shard(index, count)?;
+    let (mut tasks, computer) = checked(exp)?;
     emoshift_fs::ensure_writable_dir(&exp.cache_dir)?;
     let scanned = runner::scan(exp, &tasks)?;
     runner::drop_missing_targets(&mut tasks, &scanned.corpora)?;
-    let mut paths: Vec<PathBuf> = scanned
+    let paths = scanned
         .corpora
         .values()
         .flatten()
         .map(|u| u.path.clone())
         .collect();
+    let mine = shard_of_files(paths, index, count)?;
+    let store = emoshift_audio::FeatureStore::open(&exp.cache_dir)?.with_gates(exp.quality.clone());
+    computer.extract_all(&mine, &store, 0, |_, _| {})
+}
+
+/// Shard `index` of `count` of `paths`: the sorted, deduplicated list,
+/// every `count`-th path from the `index`-th, so the shards of one `count`
+/// cover every path exactly once.
+pub fn shard_of_files(mut paths: Vec<PathBuf>, index: usize, count: usize) -> Result<Vec<PathBuf>> {
+    check_shard(index, count)?;
     paths.sort();
     paths.dedup();
-    let mine: Vec<PathBuf> = paths
+    Ok(paths
         .into_iter()
         .enumerate()
         .filter(|(k, _)| k % count == index)
         .map(|(_, p)| p)
-        .collect();
-    let store = emoshift_audio::FeatureStore::open(&exp.cache_dir)?.with_gates(exp.quality.clone());
-    computer.extract_all(&mine, &store, 0, |_, _| {})
+        .collect())
+}
+
+fn check_shard(index: usize, count: usize) -> Result<()> {
+    if count == 0 || index >= count {
+        bail!("shard {index}/{count}: need 0 <= index < count");
+    }
+    Ok(())
+}
+
+/// The tasks of `exp` and its feature computer, after every setting has
+/// been checked against them (before any work).
+fn checked(
+    exp: &Experiment,
+) -> Result<(Vec<emoshift_corpus::Task>, feature_source::FeatureComputer)> {
+    let tasks = runner::tasks(exp)?;
+    let device = emoshift_learn::runtime::select_device(&exp.device)?;
+    let computer = exp.features.source(device)?;
+    plan::check(exp, &tasks, &computer.source())?;
+    Ok((tasks, computer))
 }
 
 /// What one shard did.
@@ -196,10 +213,7 @@ struct Prepared {
 /// Checks, prepares the output folders, scans, extracts and runs the
 /// trials `work` gives this process.
 fn execute(exp: &Experiment, work: Work) -> Result<(Prepared, runner::RunResults)> {
-    let mut tasks = runner::tasks(exp)?;
-    let device = emoshift_learn::runtime::select_device(&exp.device)?;
-    let computer = exp.features.source(device)?;
-    plan::check(exp, &tasks, &computer.source())?;
+    let (mut tasks, computer) = checked(exp)?;
     let run_dir = exp.run_dir();
     prepare_output_dirs(exp)?;
     emoshift_fs::write_atomic(

@@ -202,31 +202,7 @@ fn permuting_the_target_labels_leaves_unsupervised_transfer_bit_identical() {
         .collect();
     assert!(!adapt.is_empty());
     let mut corpora = original.corpora.clone();
-    let emodb = corpora.get_mut("emodb").unwrap();
-    let mut emotions: Vec<Option<Emotion>> = emodb
-        .iter()
-        .filter(|u| adapt.contains(&u.id))
-        .map(|u| u.emotion)
-        .collect();
-    emotions.rotate_left(3);
-    let mut changed = 0;
-    for (u, e) in emodb
-        .iter_mut()
-        .filter(|u| adapt.contains(&u.id))
-        .zip(emotions)
-    {
-        changed += usize::from(u.emotion != e);
-        *u = Utterance::new(
-            &u.corpus,
-            &u.language,
-            u.id.clone(),
-            u.path.clone(),
-            u.speaker.clone(),
-            u.gender,
-            e.unwrap().name(),
-            e,
-        );
-    }
+    let changed = rotate_labels(&mut corpora, "emodb", |u| adapt.contains(&u.id));
     assert!(
         changed > adapt.len() / 2,
         "the permutation changed only {changed} labels"
@@ -477,13 +453,25 @@ fn a_served_model_predicts_exactly_what_the_evaluation_scored() {
     assert_served_as_scored(&probe, &data, &records);
 }
 
-/// The emotions of every utterance of `corpus` rotated by three places.
-fn rotate_labels(corpora: &mut BTreeMap<String, Vec<Utterance>>, corpus: &str) {
-    let utts = corpora.get_mut(corpus).unwrap();
-    let mut emotions: Vec<Option<Emotion>> = utts.iter().map(|u| u.emotion).collect();
+/// The emotions of the utterances of `corpus` that `which` picks, rotated
+/// by three places among them; returns how many labels changed.
+fn rotate_labels(
+    corpora: &mut BTreeMap<String, Vec<Utterance>>,
+    corpus: &str,
+    which: impl Fn(&Utterance) -> bool,
+) -> usize {
+    let mut picked: Vec<&mut Utterance> = corpora
+        .get_mut(corpus)
+        .unwrap()
+        .iter_mut()
+        .filter(|u| which(u))
+        .collect();
+    let mut emotions: Vec<Option<Emotion>> = picked.iter().map(|u| u.emotion).collect();
     emotions.rotate_left(3);
-    for (u, e) in utts.iter_mut().zip(emotions) {
-        *u = Utterance::new(
+    let mut changed = 0;
+    for (u, e) in picked.iter_mut().zip(emotions) {
+        changed += usize::from(u.emotion != e);
+        **u = Utterance::new(
             &u.corpus,
             &u.language,
             u.id.clone(),
@@ -494,6 +482,7 @@ fn rotate_labels(corpora: &mut BTreeMap<String, Vec<Utterance>>, corpus: &str) {
             e,
         );
     }
+    changed
 }
 
 #[test]
@@ -511,7 +500,7 @@ fn transductive_normalisation_reads_target_audio_and_never_target_labels() {
     let first = run(&exp, &data(loco_corpora()), "emodb");
 
     let mut permuted = loco_corpora();
-    rotate_labels(&mut permuted, "emodb");
+    rotate_labels(&mut permuted, "emodb", |_| true);
     let exp_b = experiment(
         &dir.path().join("b"),
         "loco:ravdess,crema_d,emodb",

@@ -641,15 +641,10 @@ fn emodb_dir() -> PathBuf {
 }
 
 fn walk_wavs(dir: &Path) -> Vec<PathBuf> {
-    let mut out = Vec::new();
-    for entry in std::fs::read_dir(dir).unwrap() {
-        let path = entry.unwrap().path();
-        if path.is_dir() {
-            out.extend(walk_wavs(&path));
-        } else if path.extension().is_some_and(|e| e == "wav") {
-            out.push(path);
-        }
-    }
+    let mut out: Vec<PathBuf> = walk_files(dir)
+        .into_iter()
+        .filter(|p| p.extension().is_some_and(|e| e == "wav"))
+        .collect();
     out.sort();
     out
 }

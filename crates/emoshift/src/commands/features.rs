@@ -58,14 +58,7 @@ pub fn run(args: Args) -> Result<()> {
     }
     if let Some(shard) = &args.shard {
         let (index, count) = super::run::parse_shard(shard)?;
-        files.sort();
-        files.dedup();
-        files = files
-            .into_iter()
-            .enumerate()
-            .filter(|(k, _)| k % count == index)
-            .map(|(_, f)| f)
-            .collect();
+        files = emoshift_engine::shard_of_files(files, index, count)?;
     }
     let summary = computer.extract_all(&files, &store, args.threads, |_, _| {})?;
     println!("{summary}");
